@@ -31,8 +31,12 @@ Options:
   --binaries "A B ..."  programs for /usr/bin (default: coreutils and
                         findutils programs, see the source)
   --trusted "A B ..."   programs copied to /trusted (default: $DEFAULT_TRUSTED)
-  --extra SRC:DEST      add the file SRC at DEST (mode kept, owner root),
-                        with its libraries if it is ELF; repeatable
+  --extra SRC:DEST[:MODE[:UID:GID]]
+                        add the file SRC at DEST, with its libraries if it
+                        is ELF; mode default SRC's, owner default root;
+                        repeatable
+  --symlink DEST:TARGET add a symbolic link DEST pointing at TARGET,
+                        repeatable
   --data DIR            copy DIR to /usr/share/kml-test
   --init FILE           the /init script (default: tools/guest-init.sh)
   -h, --help            show this help
@@ -52,6 +56,7 @@ trusted=$DEFAULT_TRUSTED
 datadir=
 init=$(cd "$(dirname "$0")" && pwd)/guest-init.sh
 extras=()
+symlinks=()
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -62,6 +67,7 @@ parse_args() {
 		--binaries) binaries=${2?}; shift ;;
 		--trusted) trusted=${2?}; shift ;;
 		--extra) extras+=("${2:?}"); shift ;;
+		--symlink) symlinks+=("${2:?}"); shift ;;
 		--data) datadir=${2:?}; shift ;;
 		--init) init=${2:?}; shift ;;
 		-h|--help) usage; exit 0 ;;
@@ -110,9 +116,9 @@ add_entry() {
 }
 
 add_file() {
-	local dest=$1 src=$2 mode=$3
+	local dest=$1 src=$2 mode=$3 uid=${4:-0} gid=${5:-0}
 
-	add_entry "$dest" "file $dest $(readlink -f "$src") $mode 0 0"
+	add_entry "$dest" "file $dest $(readlink -f "$src") $mode $uid $gid"
 }
 
 add_symlink() {
@@ -221,16 +227,25 @@ add_data() {
 }
 
 add_extras() {
-	local extra src dest
+	local extra src dest mode uid gid
 
 	for extra in ${extras[@]+"${extras[@]}"}; do
-		src=${extra%%:*}
-		dest=${extra#*:}
+		IFS=: read -r src dest mode uid gid <<<"$extra"
+		[ -n "$dest" ] || die "--extra $extra: no destination"
 		[ -r "$src" ] || die "--extra: $src not found"
-		add_file "$dest" "$src" "$(stat -c %a "$src")"
+		add_file "$dest" "$src" "${mode:-$(stat -c %a "$src")}" "${uid:-0}" "${gid:-0}"
 		if readelf -h "$src" >/dev/null 2>&1; then
 			add_elf_deps "$src"
 		fi
+	done
+}
+
+add_symlinks() {
+	local link
+
+	for link in ${symlinks[@]+"${symlinks[@]}"}; do
+		[[ $link == /*:?* ]] || die "--symlink $link: not DEST:TARGET"
+		add_symlink "${link%%:*}" "${link#*:}"
 	done
 }
 
@@ -272,6 +287,7 @@ main() {
 	add_busybox
 	add_data
 	add_extras
+	add_symlinks
 	write_image
 	msg "wrote $output ($(du -h "$output" | cut -f1), $(( ${#entries[@]} + ${#dirs[@]} )) entries, glibc from $sysroot)"
 }
