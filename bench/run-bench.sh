@@ -1,22 +1,31 @@
 #!/bin/bash
-# Run the syscall benchmark in QEMU guests and on the host; print the table, write CSV, JSON, PNG.
+# Run the syscall and redis benchmarks in QEMU guests and on the host; print the table, write CSV, JSON, PNG.
 set -euo pipefail
 
 readonly myname=${0##*/}
 readonly EXIT_USAGE=2
+# Requests per redis test: under icount redis-benchmark's millisecond
+# clock then gives the rate to about 0.1 %; under TCG each request costs
+# about half a millisecond of wall time, and the figure is noisy anyway.
+readonly REDIS_REQUESTS_ICOUNT=20000
+readonly REDIS_REQUESTS_TCG=5000
 
 usage() {
 	cat <<EOF
 Usage: $myname --kernel LABEL=BZIMAGE [--kernel ...] [options]
 
-Measure system call costs with syscall-bench (bench/syscall-bench.c):
+Measure system call costs with syscall-bench (bench/syscall-bench.c) and
+redis request costs with redis-benchmark -P 1 -c 1 (GET, SET) against
+redis-server; in the guest both run by kml-bench-guest (bench/guest-bench.sh):
 
   in a QEMU TCG guest, for each kernel:
-    boot 1  -icount shift=0,sleep=off, /usr/bin/syscall-bench
-    boot 2  -icount shift=0,sleep=off, /trusted/syscall-bench
-            (guest clock = 1 ns per guest instruction: exact counts)
+    boot 1  -icount shift=0,sleep=off: /usr/bin/syscall-bench and
+            /usr/bin/redis-server (guest clock = 1 ns per guest
+            instruction: exact counts)
+    boot 2  -icount shift=0,sleep=off: the same from /trusted
     boot 3  no icount: /usr/bin and /trusted (TCG wall time, noisy)
-  on the host's CPU:
+  the redis client is /usr/bin/redis-benchmark in every case;
+  on the host's CPU (syscall-bench only):
     the host build with the host's glibc, and with the patched glibc of
     --sysroot through that sysroot's ld.so (the fallback path)
 
@@ -32,8 +41,9 @@ stderr, the table to stdout.
 Options:
   --kernel LABEL=FILE  a guest kernel; LABEL is a name for the table
                        ([A-Za-z0-9_.-]); repeatable, at least one
-  --initrd FILE        the bench image with /usr/bin/syscall-bench and
-                       /trusted/syscall-bench (default: guest/bench.cpio)
+  --initrd FILE        the bench image: kml-bench-guest, syscall-bench and
+                       redis-server in /usr/bin and /trusted, the redis
+                       client tools (default: guest/bench.cpio)
   --bench FILE         syscall-bench built for the host
                        (default: bench/syscall-bench)
   --guest FILE         the guest runner (default: tools/kml-guest)
@@ -42,7 +52,9 @@ Options:
                        (default: \$KML_SYSROOT; none: the line says so)
   --guest-glibc TEXT   where the guest image's glibc came from, for the
                        report (default: "Debian's (host sysroot /)")
-  --quick              syscall-bench -q everywhere (tries the driver)
+  --quick              syscall-bench -q, 500 redis requests (tries the
+                       driver)
+  --no-redis           no redis figures
   --bench-args ARGS    more arguments for syscall-bench (e.g. "-r 7")
   --timeout SECS       limit of one guest run (default: 600)
   --kvm                real nanoseconds under KVM: not implemented yet
@@ -71,6 +83,7 @@ quick=0
 bench_args=
 timeout_secs=600
 kvm=0
+redis=1
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -83,6 +96,7 @@ parse_args() {
 		--sysroot) sysroot=${2?}; shift ;;
 		--guest-glibc) guest_glibc=${2:?}; shift ;;
 		--quick) quick=1 ;;
+		--no-redis) redis=0 ;;
 		--bench-args) bench_args=${2?}; shift ;;
 		--timeout) timeout_secs=${2:?}; shift ;;
 		--kvm) kvm=1 ;;
@@ -148,17 +162,20 @@ cleanup() {
 }
 
 # Run a command, keep its output in FILE and show each benchmark line as
-# progress.  Fails when the command fails or did not print "# end N" for
-# every run it was asked for.
+# progress.  Fails when the command fails or did not print "# end N" (and
+# "# redis-end" when REDIS_RUNS > 0) for every run it was asked for.
 run_logged() {
-	local file=$1 runs=$2 status ends
+	local file=$1 runs=$2 redis_runs=$3 status ends
 
-	shift 2
+	shift 3
 	set +e
 	"$@" 2>&1 | tee "$file" | awk -v me="$myname" '
-		/^# exe / { printf "%s:     %s\n", me, $3 > "/dev/stderr" }
-		/^[a-z_]+ [0-9]+ [0-9.]+ / {
+		/^# (exe|redis-server) / { printf "%s:     %s\n", me, $3 > "/dev/stderr" }
+		/^[a-z_]+ [0-9]+ [0-9.]+ [0-9.]+ / {
 			printf "%s:       %-14s %12s ns/call\n", me, $1, $3 > "/dev/stderr"
+		}
+		/^redis_[a-z]+ [0-9]+ [0-9.]+$/ {
+			printf "%s:       %-14s %12s requests/s\n", me, $1, $3 > "/dev/stderr"
 		}'
 	status=${PIPESTATUS[0]}
 	set -e
@@ -166,40 +183,49 @@ run_logged() {
 	ends=$(grep -cE '^# end [0-9]+$' "$file" || true)
 	[ "$ends" -eq "$runs" ] ||
 		die "incomplete output ($ends of $runs runs complete); see $file"
+	ends=$(grep -c '^# redis-end$' "$file" || true)
+	[ "$ends" -eq "$redis_runs" ] ||
+		die "incomplete redis output ($ends of $redis_runs runs complete); see $file"
 }
 
-# The guest script: clock facts, then each binary.  The clocksource and
-# the calibrated TSC rate say whether "ns" under icount really is one
-# guest instruction (tsc, ~1000 MHz).  The $ expansions are the guest's.
-# shellcheck disable=SC2016
-guest_script() {
-	local prog
-
-	printf '%s\n' \
-		'cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)' \
-		'mhz=$(dmesg | sed -n "s/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p")'
-	for prog in "$@"; do
-		printf 'echo "# clocksource $cs"; echo "# tsc-mhz ${mhz:-?}"; %s %s || exit $?\n' \
-			"$prog" "${bench_opts[*]}"
-	done
-}
-
+# The guest's command: kml-bench-guest (bench/guest-bench.sh) runs
+# syscall-bench and the redis server from each directory.
 run_guest() {
 	local label=$1 kernel=$2 mode=$3 file=$4
 
 	shift 4
 	local -a opts=(--kernel "$kernel" --initrd "$initrd" --timeout "$timeout_secs")
+	local -a gopts=()
 	[ "$mode" = icount ] && opts+=(--icount)
-	run_logged "$file" $# "$guest" "${opts[@]}" run -- "$(guest_script "$@")"
+	if [ "$quick" -eq 1 ]; then
+		gopts+=(-q)
+	elif [ "$mode" = icount ]; then
+		gopts+=(-n "$REDIS_REQUESTS_ICOUNT")
+	else
+		gopts+=(-n "$REDIS_REQUESTS_TCG")
+	fi
+	[ "$redis" -eq 1 ] || gopts+=(-R)
+	[ -z "$bench_args" ] || gopts+=(-a "$bench_args")
+	run_logged "$file" $# $((redis * $#)) "$guest" "${opts[@]}" run -- \
+		kml-bench-guest ${gopts[@]+"${gopts[@]}"} "$@"
 }
 
 # Turn one run's output into rows of the long table:
-#   label role mode path bench iterations median min max
+#   label kml-entry mode path bench iterations median min max clocksource tsc-mhz
+# A redis figure (requests per second of guest time) becomes the cost of
+# one request: 1e9 / rate, guest instructions under icount, ns under TCG.
 parse_run() {
 	local file=$1 label=$2 mode=$3
 
 	awk -v label="$label" -v mode="$mode" '
 		/^# exe / { path = $3; sub(/\/[^\/]*$/, "", path); next }
+		/^# redis-server / { path = $3; sub(/\/[^\/]*$/, "", path); next }
+		/^redis_[a-z]+ [0-9]+ [0-9.]+$/ && $3 > 0 {
+			c = sprintf("%.2f", 1e9 / $3)
+			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				label, entry, mode, path, $1, $2, c, c, c, cs, mhz
+			next
+		}
 		/^# kml-entry / { entry = $3; next }
 		/^# clocksource / { cs = $3; next }
 		/^# tsc-mhz / { mhz = $3; next }
@@ -214,7 +240,7 @@ run_host() {
 
 	host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	msg "host ($host_cpu, $(uname -r)), Debian glibc: $bench"
-	run_logged "$outdir/raw/host-debian.txt" 1 "$bench" "${bench_opts[@]}"
+	run_logged "$outdir/raw/host-debian.txt" 1 0 "$bench" "${bench_opts[@]}"
 	awk '/^[a-z_]+ [0-9]+ [0-9.]+ /' "$outdir/raw/host-debian.txt" |
 		awk -v OFS='\t' '{ print "host", "debian-glibc", "host", "debian-glibc", $1, $2, $3, $4, $5, "-", "-" }' \
 		>>"$rows"
@@ -224,7 +250,7 @@ run_host() {
 	fi
 	ldso=$(sysroot_ldso)
 	msg "host, patched glibc from $sysroot: $ldso $bench"
-	run_logged "$outdir/raw/host-patched.txt" 1 "$ldso" --library-path \
+	run_logged "$outdir/raw/host-patched.txt" 1 0 "$ldso" --library-path \
 		"$sysroot/lib/x86_64-linux-gnu:$sysroot/usr/lib/x86_64-linux-gnu" \
 		"$bench" "${bench_opts[@]}"
 	awk '/^[a-z_]+ [0-9]+ [0-9.]+ /' "$outdir/raw/host-patched.txt" |
@@ -264,6 +290,7 @@ write_csv() {
 		awk -F'\t' -v OFS=, -v b="$baseline" -v k="$kml" '{
 			role = $1 == "host" ? "host" : $1 == k ? ($4 == "/trusted" ? "direct" : "trapped") : "baseline"
 			unit = $3 == "icount" ? "guest_instructions_per_call" : "ns_per_call"
+			if ($5 ~ /^redis_/) sub(/call$/, "request", unit)
 			print $1, role, $3, $4, $5, $6, $7, $8, $9, unit, $10, $11
 		}' "$rows"
 	} >"$outdir/results.csv"
@@ -355,16 +382,42 @@ print_table() {
 			n = split(names, list, " ")
 			for (i = 1; i <= n; i++) {
 				name = list[i]
+				if (!(("debian-glibc", name) in v))
+					continue
 				p = have["patched-glibc"] ? v["patched-glibc", name] : "n/a"
 				r = have["patched-glibc"] ? sprintf("%.2f", p / v["debian-glibc", name]) : "n/a (no patched glibc yet)"
 				printf "%-15s %14s %14s  %s\n", name, v["debian-glibc", name], p, r
 			}
 		}' "$rows"
-	printf '\nEvery figure includes the loop overhead (the "loop" row).\n'
+	print_redis_rates
+	printf '\nEvery figure includes the loop overhead (the "loop" row); redis_set and\n'
+	printf 'redis_get are per request of redis-benchmark -P 1 -c 1 (client and server\n'
+	printf 'in the guest, the whole machine counted), 1e9 / its requests per second.\n'
 	if [ ${#missing[@]} -gt 0 ]; then
 		printf '\nNot measured:\n'
 		printf -- '- %s\n' "${missing[@]}"
 	fi
+}
+
+# redis under TCG as its users read it: requests per second.
+print_redis_rates() {
+	grep -q 'redis_' "$rows" || return 0
+	printf '\nredis requests/s under TCG (wall time; redis-benchmark -P 1 -c 1, client /usr/bin)\n'
+	awk -F'\t' -v b="$baseline" -v k="$kml" '
+		function rate(label, path, name) {
+			if (label == "") return "n/a"
+			if (!((label, path, name) in v)) return "-"
+			return sprintf("%.0f", 1e9 / v[label, path, name])
+		}
+		$3 == "tcg" && $5 ~ /^redis_/ { v[$1, $4, $5] = $7 }
+		END {
+			printf "%-15s %12s %12s %12s %12s\n", "server from", "baseline", "baseline", "trapped", "direct"
+			printf "%-15s %12s %12s %12s %12s\n", "", "/usr/bin", "/trusted", "/usr/bin", "/trusted"
+			split("redis_set redis_get", list, " ")
+			for (i = 1; i <= 2; i++)
+				printf "%-15s %12s %12s %12s %12s\n", list[i], rate(b, "/usr/bin", list[i]),
+					rate(b, "/trusted", list[i]), rate(k, "/usr/bin", list[i]), rate(k, "/trusted", list[i])
+		}' "$rows"
 }
 
 # Grouped bars, one panel per metric, log scale: the calls span five
@@ -391,6 +444,8 @@ plot() {
 		END {
 			n = split(names, list, " ")
 			for (i = 1; i <= n; i++) {
+				if (!(("debian-glibc", list[i]) in v))
+					continue
 				printf "%s %s", list[i], v["debian-glibc", list[i]]
 				if (have["patched-glibc"]) printf " %s", v["patched-glibc", list[i]]
 				printf "\n"
@@ -421,10 +476,10 @@ set grid ytics
 set xtics rotate by -30
 set key top left
 set yrange [1:*]
-set title "guest instructions per call (QEMU -icount shift=0)"
+set title "guest instructions per call or redis request (QEMU -icount shift=0)"
 f = "$dat.icount"
 plot $guest_plot
-set title "TCG wall time, ns per call (noisy, emulated)"
+set title "TCG wall time, ns per call or redis request (noisy, emulated)"
 set yrange [0.1:*]
 f = "$dat.tcg"
 plot $guest_plot
@@ -459,33 +514,35 @@ main() {
 		label=${config%%=*}
 		kernel=${config#*=}
 		run=$((run + 1))
-		msg "[$run/$nruns] $label: icount guest, /usr/bin/syscall-bench"
+		msg "[$run/$nruns] $label: icount guest, programs from /usr/bin"
 		run_guest "$label" "$kernel" icount "$outdir/raw/$label-icount-usr.txt" \
-			/usr/bin/syscall-bench
+			/usr/bin
 		parse_run "$outdir/raw/$label-icount-usr.txt" "$label" icount >>"$rows"
 		run=$((run + 1))
-		msg "[$run/$nruns] $label: icount guest, /trusted/syscall-bench"
+		msg "[$run/$nruns] $label: icount guest, programs from /trusted"
 		run_guest "$label" "$kernel" icount "$outdir/raw/$label-icount-trusted.txt" \
-			/trusted/syscall-bench
+			/trusted
 		parse_run "$outdir/raw/$label-icount-trusted.txt" "$label" icount >>"$rows"
 		run=$((run + 1))
 		msg "[$run/$nruns] $label: TCG guest (wall time), /usr/bin and /trusted"
 		run_guest "$label" "$kernel" tcg "$outdir/raw/$label-tcg.txt" \
-			/usr/bin/syscall-bench /trusted/syscall-bench
+			/usr/bin /trusted
 		parse_run "$outdir/raw/$label-tcg.txt" "$label" tcg >>"$rows"
 	done
 	run=$((run + 1))
 	msg "[$run/$nruns] host"
 	run_host
 	# The benchmarks in syscall-bench's order, as far as they ran (-b).
-	bench_names=$("$bench" -l | awk -F'\t' 'NR == FNR { ran[$5] = 1; next }
-		ran[$1] { printf "%s ", $1 }' "$rows" -)
+	bench_names=$({ "$bench" -l; printf 'redis_set\nredis_get\n'; } |
+		awk -F'\t' 'NR == FNR { ran[$5] = 1; next }
+			ran[$1] { printf "%s ", $1 }' "$rows" -)
 	nbench=$(wc -w <<<"$bench_names")
 	assign_roles
 	if [ "$guest_glibc" = "Debian's (host sysroot /)" ]; then
 		missing+=("patched glibc in the guest (issue 6): not built yet; the guest image has Debian's glibc, so /trusted programs make ordinary syscall traps")
 	fi
-	missing+=("application figure (redis GET/SET, issue 8 item 4): not part of this driver yet")
+	[ "$redis" -eq 1 ] ||
+		missing+=("application figure (redis GET/SET, issue 8 item 4): not run (--no-redis)")
 	missing+=("real nanoseconds under KVM (make bench KVM=1): not implemented; TCG only here")
 
 	write_csv
