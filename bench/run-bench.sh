@@ -245,7 +245,7 @@ run_host() {
 		awk -v OFS='\t' '{ print "host", "debian-glibc", "host", "debian-glibc", $1, $2, $3, $4, $5, "-", "-" }' \
 		>>"$rows"
 	if [ -z "$sysroot" ]; then
-		missing+=("patched glibc sysroot for the host line: not given (--sysroot or KML_SYSROOT); build-glibc.sh of issue 6 does not exist yet")
+		missing+=("patched glibc on the host: no sysroot given (--sysroot or KML_SYSROOT; build-glibc.sh of issue 6 will make one), so the host line has Debian's glibc only")
 		return
 	fi
 	ldso=$(sysroot_ldso)
@@ -539,7 +539,7 @@ main() {
 	nbench=$(wc -w <<<"$bench_names")
 	assign_roles
 	if [ "$guest_glibc" = "Debian's (host sysroot /)" ]; then
-		missing+=("patched glibc in the guest (issue 6): not built yet; the guest image has Debian's glibc, so /trusted programs make ordinary syscall traps")
+		missing+=("patched glibc in the guest (issue 6): the bench image has Debian's glibc (GUEST_SYSROOT is /), so /trusted programs make ordinary syscall traps even on a KML kernel")
 	fi
 	[ "$redis" -eq 1 ] ||
 		missing+=("application figure (redis GET/SET, issue 8 item 4): not run (--no-redis)")
