@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * syscall-bench: the cost of common system calls, as users get them.
  *
