@@ -169,13 +169,13 @@ run_logged() {
 
 	shift 3
 	set +e
-	"$@" 2>&1 | tee "$file" | awk -v me="$myname" '
+	"$@" 2>&1 | tee "$file" | awk -v me="$myname" -v unit="$progress_unit" '
 		/^# (exe|redis-server) / { printf "%s:     %s\n", me, $3 > "/dev/stderr" }
 		/^[a-z_]+ [0-9]+ [0-9.]+ [0-9.]+ / {
-			printf "%s:       %-14s %12s ns/call\n", me, $1, $3 > "/dev/stderr"
+			printf "%s:       %-14s %12s %s\n", me, $1, $3, unit > "/dev/stderr"
 		}
 		/^redis_[a-z]+ [0-9]+ [0-9.]+$/ {
-			printf "%s:       %-14s %12s requests/s\n", me, $1, $3 > "/dev/stderr"
+			printf "%s:       %-14s %12s requests/s (guest clock)\n", me, $1, $3 > "/dev/stderr"
 		}'
 	status=${PIPESTATUS[0]}
 	set -e
@@ -196,7 +196,11 @@ run_guest() {
 	shift 4
 	local -a opts=(--kernel "$kernel" --initrd "$initrd" --timeout "$timeout_secs")
 	local -a gopts=()
-	[ "$mode" = icount ] && opts+=(--icount)
+	progress_unit="ns/call (TCG wall time)"
+	if [ "$mode" = icount ]; then
+		opts+=(--icount)
+		progress_unit="guest instructions/call"
+	fi
 	if [ "$quick" -eq 1 ]; then
 		gopts+=(-q)
 	elif [ "$mode" = icount ]; then
@@ -239,6 +243,7 @@ run_host() {
 	local ldso
 
 	host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	progress_unit=ns/call
 	msg "host ($host_cpu, $(uname -r)), Debian glibc: $bench"
 	run_logged "$outdir/raw/host-debian.txt" 1 0 "$bench" "${bench_opts[@]}"
 	awk '/^[a-z_]+ [0-9]+ [0-9.]+ /' "$outdir/raw/host-debian.txt" |
