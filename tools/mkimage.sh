@@ -206,6 +206,15 @@ add_layout() {
 	add_file /init "$init" 0755
 }
 
+# Libraries that glibc loads with dlopen, so that no DT_NEEDED names them:
+# libgcc_s for thread cancellation and backtraces.
+add_dlopened_libraries() {
+	local triplet=x86_64-linux-gnu
+
+	add_file "/usr/lib/$triplet/libgcc_s.so.1" \
+		"$(find_library libgcc_s.so.1 "$triplet")" 0644
+}
+
 add_busybox() {
 	local applet
 
@@ -284,6 +293,7 @@ main() {
 	for bin in $trusted; do
 		add_program "/trusted/$bin" "$(host_binary "$bin")"
 	done
+	add_dlopened_libraries
 	add_busybox
 	add_data
 	add_extras

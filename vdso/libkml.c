@@ -1,0 +1,11 @@
+/* libkml: find the Kernel Mode Linux direct system call entry.  */
+
+#include <sys/auxv.h>
+
+#include "kml.h"
+
+unsigned long
+kml_entry (void)
+{
+  return getauxval (KML_AT_SYSINFO);
+}
