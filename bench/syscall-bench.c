@@ -36,6 +36,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __x86_64__
+#include "../vdso/kml.h"
+#endif
+
 #define BENCH_VERSION	1
 #define MAX_REPS	101
 
@@ -151,6 +155,24 @@ static void run_syscall_insn(unsigned long n)
 
 		if (ret != parent_pid)
 			call_failed("syscall", "syscall(SYS_getppid)", ret);
+	}
+}
+
+/*
+ * The KML direct entry without glibc: "call *%r11" to AT_SYSINFO, the
+ * `syscall' fallback where there is none (vdso/kml.h), so the same binary
+ * measures the direct path from /trusted and the trap elsewhere.
+ */
+static void run_direct_call(unsigned long n)
+{
+	unsigned long entry = kml_entry();
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		long ret = kml_syscall0(entry, SYS_getppid);
+
+		if (ret != parent_pid)
+			call_failed("direct", "call *AT_SYSINFO (SYS_getppid)", ret);
 	}
 }
 #endif
@@ -330,6 +352,8 @@ static const struct bench benches[] = {
 #ifdef __x86_64__
 	{ "syscall", "raw `syscall' instruction, SYS_getppid",
 	  100000, run_syscall_insn, NULL, NULL },
+	{ "direct", "raw call through the KML entry, SYS_getppid",
+	  100000, run_direct_call, NULL, NULL },
 #endif
 	{ "read", "read 1 byte from /dev/zero",
 	  50000, run_read, NULL, NULL },
