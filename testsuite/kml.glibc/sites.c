@@ -1,0 +1,191 @@
+/* Exercise every hand-written system-call site of glibc on x86-64 (see
+   GLIBC-MAP.md 1.2) and print one line per check, the same with any
+   correct glibc: threads (clone3/clone, TLS_INIT_TP copy), signals and
+   the restorer (__restore_rt), longjmp_chk from an alternate signal stack
+   (____longjmp_chk's sigaltstack call), vfork, raw clone with a return
+   value (clone.S's exit path), ucontext (getcontext, makecontext,
+   swapcontext, setcontext), syscall(), fork and posix_spawn.
+
+   Built with -D_FORTIFY_SOURCE=2 -O2 so that siglongjmp is
+   __longjmp_chk.  */
+
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define NTHREADS 4
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int arrived;
+static volatile sig_atomic_t signals;
+
+/* tcbhead_t.sysinfo (%fs:0x20): the KML entry of this thread, or 0.  */
+static unsigned long
+tcb_entry (void)
+{
+  unsigned long v;
+  asm volatile ("mov %%fs:0x20, %0" : "=r" (v));
+  return v;
+}
+
+static void
+on_usr1 (int sig)
+{
+  (void) sig;
+  signals++;
+}
+
+static void *
+worker (void *arg)
+{
+  long n = (long) arg, sum = 0;
+
+  for (long i = 1; i <= 1000 * (n + 1); i++)
+    sum += i;
+  pthread_mutex_lock (&lock);
+  arrived++;
+  pthread_cond_broadcast (&cond);
+  while (arrived < NTHREADS)
+    pthread_cond_wait (&cond, &lock);
+  pthread_mutex_unlock (&lock);
+  pthread_kill (pthread_self (), SIGUSR1);
+  return (void *) (sum + (tcb_entry () == tcb_entry () ? 0 : 1));
+}
+
+/* A thread whose signal handler runs on an alternate stack above the
+   thread's own stack (in main's frame) and siglongjmps back: that is
+   where ____longjmp_chk asks the kernel for the alternate stack.  */
+static sigjmp_buf jump_env;
+static char *altstack;
+
+static void
+on_usr2 (int sig)
+{
+  (void) sig;
+  siglongjmp (jump_env, 7);
+}
+
+static void *
+jumper (void *arg)
+{
+  stack_t ss = { .ss_sp = altstack, .ss_size = 64 * 1024 };
+  struct sigaction sa = { .sa_handler = on_usr2, .sa_flags = SA_ONSTACK };
+  int r;
+
+  (void) arg;
+  if (sigaltstack (&ss, NULL) != 0)
+    return (void *) 1L;
+  sigaction (SIGUSR2, &sa, NULL);
+  r = sigsetjmp (jump_env, 1);
+  if (r == 0)
+    {
+      pthread_kill (pthread_self (), SIGUSR2);
+      return (void *) 2L;
+    }
+  return (void *) (long) r;
+}
+
+static int
+clone_child (void *arg)
+{
+  return *(int *) arg;
+}
+
+static ucontext_t main_uc, co_uc;
+static int co_steps;
+
+static void
+coroutine (void)
+{
+  co_steps++;
+  swapcontext (&co_uc, &main_uc);
+  co_steps++;
+}
+
+int
+main (void)
+{
+  pthread_t t[NTHREADS];
+  struct sigaction sa = { .sa_handler = on_usr1 };
+  long total = 0;
+  void *ret;
+  int status;
+  pid_t pid;
+
+  setvbuf (stdout, NULL, _IONBF, 0);
+  printf ("AT_SYSINFO: %s\n", getauxval (AT_SYSINFO) ? "set" : "absent");
+  printf ("main entry: %s\n", tcb_entry () ? "set" : "0");
+
+  sigaction (SIGUSR1, &sa, NULL);
+  for (long i = 0; i < NTHREADS; i++)
+    pthread_create (&t[i], NULL, worker, (void *) i);
+  for (int i = 0; i < NTHREADS; i++)
+    {
+      pthread_join (t[i], &ret);
+      total += (long) ret;
+    }
+  printf ("threads: sum %ld, signals %d\n", total, (int) signals);
+
+  char frame[128 * 1024];	/* The alternate stack, above the thread's.  */
+  altstack = frame;
+  pthread_t j;
+  pthread_create (&j, NULL, jumper, NULL);
+  pthread_join (j, &ret);
+  printf ("siglongjmp from the alternate stack: %ld\n", (long) ret);
+
+  pid = vfork ();
+  if (pid == 0)
+    _exit (3);
+  waitpid (pid, &status, 0);
+  printf ("vfork: child exit %d\n", WEXITSTATUS (status));
+
+  pid = fork ();
+  if (pid == 0)
+    _exit (tcb_entry () == 0 ? 4 : 5);
+  waitpid (pid, &status, 0);
+  printf ("fork: child exit %d\n", WEXITSTATUS (status));
+
+  static char cstack[64 * 1024] __attribute__ ((aligned (16)));
+  int value = 42;
+  pid = clone (clone_child, cstack + sizeof cstack, CLONE_VM | SIGCHLD,
+	       &value);
+  waitpid (pid, &status, 0);
+  printf ("clone: child exit %d\n", WEXITSTATUS (status));
+
+  char *argv[] = { (char *) "true", NULL };
+  if (posix_spawn (&pid, "/bin/true", NULL, NULL, argv, NULL) == 0)
+    {
+      waitpid (pid, &status, 0);
+      printf ("posix_spawn: exit %d\n", WEXITSTATUS (status));
+    }
+
+  static char costack[64 * 1024];
+  getcontext (&co_uc);
+  co_uc.uc_stack.ss_sp = costack;
+  co_uc.uc_stack.ss_size = sizeof costack;
+  co_uc.uc_link = &main_uc;
+  makecontext (&co_uc, coroutine, 0);
+  swapcontext (&main_uc, &co_uc);
+  swapcontext (&main_uc, &co_uc);
+  printf ("ucontext: %d steps\n", co_steps);
+
+  printf ("syscall(): getppid %s\n",
+	  syscall (SYS_getppid) == getppid () ? "same" : "different");
+  errno = 0;
+  long bad = syscall (-1L);
+  printf ("syscall(): bad number %ld, %s\n", bad, strerror (errno));
+  return 0;
+}
