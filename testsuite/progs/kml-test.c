@@ -422,6 +422,13 @@ check_secure (void)
   return 0;
 }
 
+static int
+check_dumpable (void)
+{
+  printf ("dumpable %d\n", prctl (PR_GET_DUMPABLE, 0, 0, 0, 0));
+  return 0;
+}
+
 /* ptrace attach to a child running PROG: prints "attach ok" or the errno.  */
 static int
 check_attach (char **prog)
@@ -506,6 +513,8 @@ main (int argc, char **argv)
     return check_cpl ();
   if (strcmp (check, "secure") == 0)
     return check_secure ();
+  if (strcmp (check, "dumpable") == 0)
+    return check_dumpable ();
   if (strcmp (check, "segv") == 0)
     return expect_signal ("segv", SIGSEGV, SEGV_MAPERR, null_write);
   if (strcmp (check, "fpe") == 0)
@@ -547,7 +556,7 @@ main (int argc, char **argv)
     return run_exec (argv + 2);
   if (strcmp (check, "nnp") == 0 && argc > 2)
     return run_nnp (argv + 2);
-  fprintf (stderr, "usage: kml-test cpl|secure|segv|fpe|ill|trap|bus|alarm|"
+  fprintf (stderr, "usage: kml-test cpl|secure|dumpable|segv|fpe|ill|trap|bus|alarm|"
 	   "altstack|recursion|fork|vfork|threads|preempt|memory|cow|"
 	   "touch MIB|spin|attach PROG...|traceme PROG...|exec PROG...|"
 	   "nnp PROG...\n");
