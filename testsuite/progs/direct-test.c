@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../../vdso/kml.h"
+#include "wait-sleeping.h"
 
 /* The kernel's, not in glibc's headers.  */
 #define SA_RESTORER 0x04000000
@@ -316,26 +317,6 @@ check_signal (void)
   if (handled != 1 || before != 0x1234567887654321)
     return fail ("signal", "handler or state", handled);
   return ok ("signal");
-}
-
-/* Spin until thread TID sleeps (in a blocking system call).  */
-static void
-wait_until_sleeping (pid_t tid)
-{
-  char path[64], state[512];
-
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) tid);
-  for (;;)
-    {
-      int fd = open (path, O_RDONLY);
-      ssize_t len = read (fd, state, sizeof state - 1);
-
-      close (fd);
-      state[len > 0 ? len : 0] = '\0';
-      if (strstr (state, ") S ") != NULL)
-	return;
-      sched_yield ();
-    }
 }
 
 /* A read blocked on a pipe gets a signal: restarted with SA_RESTART, EINTR

@@ -27,6 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wait-sleeping.h"
+
 static sigjmp_buf recover;
 static volatile sig_atomic_t caught_signal, caught_code;
 static void *volatile caught_addr;
@@ -429,6 +431,138 @@ check_dumpable (void)
   return 0;
 }
 
+/* Which entry AT_SYSINFO gives: "kml" (an IA-32 KML task: the entry is
+   marked "KML1", doc/ABI.md), "other" (the vDSO's __kernel_vsyscall, or the
+   x86-64 KML entry) or "none".  */
+static int
+check_sysinfo (void)
+{
+  unsigned long entry = getauxval (AT_SYSINFO);
+
+  printf ("AT_SYSINFO %s\n", entry == 0 ? "none"
+	  : memcmp ((void *) (entry - 4), "KML1", 4) == 0 ? "kml" : "other");
+  return 0;
+}
+
+/* How many mappings of this process are named [kml]: the page of an IA-32
+   KML task's entry.  */
+static int
+check_maps (void)
+{
+  char line[512];
+  int pages = 0;
+  FILE *maps = fopen ("/proc/self/maps", "re");
+
+  if (maps == NULL)
+    return fail ("maps", "/proc/self/maps");
+  while (fgets (line, sizeof line, maps) != NULL)
+    pages += strstr (line, "[kml]") != NULL;
+  fclose (maps);
+  printf ("[kml] %d\n", pages);
+  return 0;
+}
+
+static volatile int *restart_handled;
+
+static void
+note_restart_signal (int sig)
+{
+  (void) sig;
+  *restart_handled = 1;
+}
+
+/* A read blocked on a pipe gets a signal: restarted with SA_RESTART, EINTR
+   without.  A child waits until this process sleeps in the read, sends
+   SIGUSR1, waits for the handler to have run, then writes a byte.  */
+static int
+check_restart (const char *check, int flags)
+{
+  struct sigaction sa;
+  char byte = 0;
+  int fds[2];
+  pid_t parent = getpid (), pid;
+  ssize_t ret;
+
+  restart_handled = mmap (NULL, sizeof (int), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = note_restart_signal;
+  sa.sa_flags = flags;
+  if (restart_handled == MAP_FAILED || pipe (fds) != 0
+      || sigaction (SIGUSR1, &sa, NULL) != 0)
+    return fail (check, "setup");
+  pid = fork ();
+  if (pid == 0)
+    {
+      wait_until_sleeping (parent);
+      kill (parent, SIGUSR1);
+      while (!*restart_handled)
+	sched_yield ();
+      _exit (write (fds[1], "x", 1) == 1 ? 0 : 1);
+    }
+  ret = read (fds[0], &byte, 1);
+  if (flags & SA_RESTART)
+    {
+      if (ret != 1 || byte != 'x' || !*restart_handled)
+	return fail (check, "not restarted");
+    }
+  else
+    {
+      if (ret != -1 || errno != EINTR || !*restart_handled)
+	return fail (check, "not EINTR");
+      if (read (fds[0], &byte, 1) != 1 || byte != 'x')
+	return fail (check, "byte after EINTR");
+    }
+  if (waitpid (pid, NULL, 0) != pid)
+    return fail (check, "waitpid");
+  return ok (check);
+}
+
+static volatile int cancel_cleanup_ran;
+static volatile pid_t reader_tid;
+
+static void
+note_cancel_cleanup (void *arg)
+{
+  (void) arg;
+  cancel_cleanup_ran = 1;
+}
+
+static void *
+blocked_reader (void *arg)
+{
+  int fd = *(int *) arg;
+  char byte;
+
+  pthread_cleanup_push (note_cancel_cleanup, NULL);
+  reader_tid = gettid ();
+  read (fd, &byte, 1);
+  pthread_cleanup_pop (0);
+  return NULL;
+}
+
+/* Cancelling a thread blocked in read (a cancellation point): the thread
+   ends, and its cleanup handler runs.  */
+static int
+check_cancel (void)
+{
+  int fds[2];
+  pthread_t thread;
+  void *result;
+
+  if (pipe (fds) != 0
+      || pthread_create (&thread, NULL, blocked_reader, fds) != 0)
+    return fail ("cancel", "setup");
+  while (reader_tid == 0)
+    sched_yield ();
+  wait_until_sleeping (reader_tid);
+  if (pthread_cancel (thread) != 0 || pthread_join (thread, &result) != 0)
+    return fail ("cancel", "cancel or join");
+  if (result != PTHREAD_CANCELED)
+    return fail ("cancel", "not cancelled");
+  return cancel_cleanup_ran ? ok ("cancel") : fail ("cancel", "no cleanup");
+}
+
 /* ptrace attach to a child running PROG: prints "attach ok" or the errno.  */
 static int
 check_attach (char **prog)
@@ -545,6 +679,16 @@ main (int argc, char **argv)
     return check_cow ();
   if (strcmp (check, "touch") == 0 && argc == 3)
     return check_touch (atol (argv[2]));
+  if (strcmp (check, "sysinfo") == 0)
+    return check_sysinfo ();
+  if (strcmp (check, "maps") == 0)
+    return check_maps ();
+  if (strcmp (check, "restart") == 0)
+    return check_restart ("restart", SA_RESTART);
+  if (strcmp (check, "eintr") == 0)
+    return check_restart ("eintr", 0);
+  if (strcmp (check, "cancel") == 0)
+    return check_cancel ();
   if (strcmp (check, "spin") == 0)
     for (;;)
       ;
@@ -558,7 +702,7 @@ main (int argc, char **argv)
     return run_nnp (argv + 2);
   fprintf (stderr, "usage: kml-test cpl|secure|dumpable|segv|fpe|ill|trap|bus|alarm|"
 	   "altstack|recursion|fork|vfork|threads|preempt|memory|cow|"
-	   "touch MIB|spin|attach PROG...|traceme PROG...|exec PROG...|"
+	   "touch MIB|sysinfo|maps|restart|eintr|cancel|spin|attach PROG...|traceme PROG...|exec PROG...|"
 	   "nnp PROG...\n");
   return 2;
 }
