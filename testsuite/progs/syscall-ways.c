@@ -1,44 +1,56 @@
 /* syscall-ways: check that the kernel counts system calls by way of entry.
 
    Usage: syscall-ways WAY N
-   WAY is syscall (the syscall instruction) or int80 (int $0x80 from 64-bit
-   code).  Makes N getppid calls that way and prints "WAY: N counted: C",
-   where C is what /proc/thread-self/status counted for the loop alone:
-   the status reads themselves are measured by a second, empty interval
-   and taken away, so C == N exactly when the counting is right.  */
+   WAY is syscall (the syscall instruction, x86-64 only), int80 (int $0x80,
+   from 64-bit or IA-32 code) or direct (IA-32 only: a call of the KML
+   entry that AT_SYSINFO gives an IA-32 KML task).  Makes N getppid calls
+   that way and prints "WAY: N counted: C", where C is what
+   /proc/thread-self/status counted for the loop alone: the status reads
+   themselves are measured by a second, empty interval and taken away, so
+   C == N exactly when the counting is right.  */
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 static const char *const ways[] = { "direct", "syscall", "sysenter", "int80" };
 
-/* The Syscalls: (this thread) count of WAY.  */
+/* The Syscalls: (this thread) count of WAY.  open and read, not stdio:
+   stdio's malloc and free would add brk calls (int $0x80 in static i386
+   programs) to some intervals and not to others.  */
 static unsigned long long
 thread_count (int way)
 {
+  static char status[4096];
   unsigned long long count[4];
-  char line[512];
-  FILE *status = fopen ("/proc/thread-self/status", "re");
+  const char *line;
+  ssize_t len;
+  int fd = open ("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
 
-  if (status == NULL)
+  if (fd < 0)
     {
       perror ("syscall-ways: /proc/thread-self/status");
       exit (2);
     }
-  while (fgets (line, sizeof line, status) != NULL)
-    if (sscanf (line, "Syscalls: direct %llu syscall %llu sysenter %llu "
-		"int80 %llu", &count[0], &count[1], &count[2], &count[3]) == 4)
-      {
-	fclose (status);
-	return count[way];
-      }
-  fprintf (stderr, "syscall-ways: no Syscalls: line in status\n");
-  exit (2);
+  len = read (fd, status, sizeof status - 1);
+  close (fd);
+  status[len > 0 ? len : 0] = '\0';
+  line = strstr (status, "\nSyscalls:");
+  if (line == NULL
+      || sscanf (line, "\nSyscalls: direct %llu syscall %llu sysenter %llu "
+		 "int80 %llu", &count[0], &count[1], &count[2], &count[3]) != 4)
+    {
+      fprintf (stderr, "syscall-ways: no Syscalls: line in status\n");
+      exit (2);
+    }
+  return count[way];
 }
 
+#ifdef __x86_64__
 static long
 getppid_syscall (void)
 {
@@ -48,6 +60,21 @@ getppid_syscall (void)
 		: "rcx", "r11", "memory");
   return ret;
 }
+#else
+/* The KML entry of an IA-32 task: AT_SYSINFO, marked by "KML1" before it
+   (doc/ABI.md).  Like __kernel_vsyscall, it keeps every register but EAX.  */
+static unsigned long kml_entry;
+
+static long
+getppid_direct (void)
+{
+  long ret;
+
+  asm volatile ("call *%1" : "=a" (ret) : "m" (kml_entry), "0" (64L)
+		: "memory");
+  return ret;
+}
+#endif
 
 /* 64 is getppid in the i386 table, which int $0x80 uses.  */
 static long
@@ -70,14 +97,29 @@ main (int argc, char **argv)
 
   if (argc != 3 || (n = atol (argv[2])) <= 0)
     {
-      fprintf (stderr, "usage: syscall-ways syscall|int80 N\n");
+      fprintf (stderr, "usage: syscall-ways WAY N (WAY: %s)\n",
+	       sizeof (long) == 8 ? "syscall, int80" : "direct, int80");
       return 2;
     }
+#ifdef __x86_64__
   if (strcmp (argv[1], "syscall") == 0)
     {
       way = 1;
       call = getppid_syscall;
     }
+#else
+  if (strcmp (argv[1], "direct") == 0)
+    {
+      kml_entry = getauxval (AT_SYSINFO);
+      if (kml_entry == 0 || memcmp ((void *) (kml_entry - 4), "KML1", 4) != 0)
+	{
+	  fprintf (stderr, "syscall-ways: AT_SYSINFO is not a KML entry\n");
+	  return 1;
+	}
+      way = 0;
+      call = getppid_direct;
+    }
+#endif
   else if (strcmp (argv[1], "int80") == 0)
     {
       way = 3;
