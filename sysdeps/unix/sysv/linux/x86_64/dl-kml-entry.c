@@ -1,4 +1,4 @@
-/* The Kernel Mode Linux entry for ld.so and static programs.  x86.
+/* The Kernel Mode Linux entry for ld.so and static programs.  x86-64.
    Copyright The GNU Toolchain Authors.
    This file is part of the GNU C Library.
 
@@ -18,10 +18,9 @@
 
 #include <sysdep.h>
 
-/* The kernel-mode entry from AT_SYSINFO, or 0 (no KML: trap with
-   `syscall' on x86-64, `int $0x80' on i386).  Only ld.so and libc.a have
-   it (sysdep-dl-routines); they read it before the TCB exists, see
-   ENTER_KERNEL in x86_64/sysdep.h and _dl_sysinfo_int80 in
-   i386/dl-sysdep.h.  Written once by _dl_parse_auxv, before RELRO is
-   applied; it is only read from then on.  */
+/* The kernel-mode entry from AT_SYSINFO, or 0 (no KML: use `syscall').
+   Only ld.so and libc.a have it (sysdep-dl-routines); they read it before
+   the TCB exists, see ENTER_KERNEL in sysdep.h.  Written once by
+   _dl_parse_auxv, before RELRO is applied; it is called with `call', so it
+   is read-only from then on.  */
 unsigned long int _dl_kml_entry attribute_relro;
