@@ -6,8 +6,9 @@ set -euo pipefail
 readonly myname=${0##*/}
 readonly EXIT_USAGE=2
 readonly TARBALL_DEFAULT=/usr/src/glibc/glibc-2.36.tar.xz
-# Debian's libc6 2.36-9+deb12u14, amd64 "libc" pass (debian/rules,
-# debian/rules.d/build.mk, debian/sysdeps/{linux,amd64}.mk).
+# Debian's libc6 2.36-9+deb12u14: the amd64 "libc" pass, or the native
+# i386 one (debian/rules, debian/rules.d/build.mk,
+# debian/sysdeps/{linux,amd64,i386}.mk).
 readonly DEBIAN_VERSION=2.36-9+deb12u14
 readonly MIN_KERNEL=3.2
 
@@ -17,18 +18,27 @@ Usage: $myname [options]
 
 Unpack Debian's glibc-source (2.36, Debian's patches already applied),
 apply glibc-patch/series with quilt, copy sysdeps/ over the tree, configure
-like Debian's libc6 (plus -mno-red-zone), build, and install into a sysroot
-on which existing Debian binaries run unchanged:
+like Debian's libc6 (x86_64: plus -mno-red-zone), build, and install into a
+sysroot on which existing Debian binaries run unchanged, in Debian's
+multiarch layout:
 
+  x86_64 (Debian's amd64 libc6):
   SYSROOT/lib/x86_64-linux-gnu/{ld-linux-x86-64.so.2,libc.so.6,...}
   SYSROOT/lib64/ld-linux-x86-64.so.2 -> ../lib/x86_64-linux-gnu/...
   SYSROOT/usr/{include,lib/x86_64-linux-gnu,bin,sbin,...}
 
+  i686 (Debian's native i386 libc6, built with gcc -m32):
+  SYSROOT/lib/i386-linux-gnu/{ld-linux.so.2,libc.so.6,...}
+  SYSROOT/lib/ld-linux.so.2 -> i386-linux-gnu/ld-linux.so.2
+  SYSROOT/usr/{include,lib/i386-linux-gnu,bin,sbin,...}
+
 Try it: SYSROOT/lib64/ld-linux-x86-64.so.2 \\
           --library-path SYSROOT/lib/x86_64-linux-gnu /usr/bin/ls
+        SYSROOT/lib/ld-linux.so.2 \\
+          --library-path SYSROOT/lib/i386-linux-gnu ./an-i386-program
 
 Options:
-  --arch ARCH            x86_64 (default); i686 is not supported yet
+  --arch ARCH            x86_64 (default) or i686
   --prefix SYSROOT       where to install (default: ./sysroot-ARCH)
   --builddir DIR         source copy, objects and stamps
                          (default: ./glibc-ARCH)
@@ -80,6 +90,37 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# What differs between the two builds: Debian's amd64 libc pass, and its
+# native i386 libc6 (debian/sysdeps/i386.mk, rules: slibdir
+# /lib/i386-linux-gnu, rtlddir /lib), built on amd64 like Debian's i386
+# pass there (amd64.mk: --host=i686-linux-gnu, CC="gcc -m32").
+set_arch() {
+	case $arch in
+	x86_64)
+		host=x86_64-linux-gnu
+		multiarch=x86_64-linux-gnu
+		ccflag=
+		# A `call' to the KML entry pushes its return address below
+		# RSP (i386 has no red zone).
+		cflags="-pipe -O2 -g -mno-red-zone"
+		rtlddir=/lib64
+		rtld=ld-linux-x86-64.so.2
+		arch_args=()
+		;;
+	i686)
+		host=i686-linux-gnu
+		multiarch=i386-linux-gnu
+		ccflag=" -m32"
+		cflags="-pipe -O2 -g"
+		rtlddir=/lib
+		rtld=ld-linux.so.2
+		# Debian's mvec = no for every arch but amd64.
+		arch_args=(--disable-mathvec)
+		;;
+	*) msg "unknown --arch '$arch' (x86_64 or i686)"; exit "$EXIT_USAGE" ;;
+	esac
+}
+
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -95,11 +136,7 @@ parse_args() {
 		esac
 		shift
 	done
-	case $arch in
-	x86_64) ;;
-	i686) msg "--arch i686: not yet (x86_64 only for now)"; exit "$EXIT_USAGE" ;;
-	*) msg "unknown --arch '$arch' (x86_64 or i686)"; exit "$EXIT_USAGE" ;;
-	esac
+	set_arch
 	case $jobs in
 	''|*[!0-9]*) msg "-j needs a number, not '$jobs'"; exit "$EXIT_USAGE" ;;
 	esac
@@ -120,6 +157,9 @@ check_deps() {
 	done
 	if [ -z "$kheaders" ]; then
 		[ -e /usr/include/linux/version.h ] || missing+=(linux-libc-dev)
+	fi
+	if [ "$arch" = i686 ] && [ ! -e /usr/lib32/crt1.o ]; then
+		missing+=(gcc-multilib)
 	fi
 	[ ${#missing[@]} -eq 0 ] ||
 		die "missing tools: apt-get install ${missing[*]}"
@@ -190,9 +230,8 @@ prepare_tree() {
 
 configure_glibc() {
 	local obj=$builddir/obj want stamp=$builddir/configured.stamp
-	local cflags="-pipe -O2 -g -mno-red-zone"
 	local args=(
-		--host=x86_64-linux-gnu --build=x86_64-linux-gnu
+		--host="$host" --build=x86_64-linux-gnu
 		--prefix=/usr
 		--without-selinux
 		--disable-crypt
@@ -203,6 +242,7 @@ configure_glibc() {
 		--with-headers="$builddir/headers"
 		--enable-kernel="$MIN_KERNEL"
 		--enable-multi-arch
+		"${arch_args[@]}"
 	)
 
 	want=$(printf '%s\n' "${args[@]}" "$cflags" | sha256sum | cut -d' ' -f1)
@@ -212,8 +252,7 @@ configure_glibc() {
 	msg "configuring glibc in $obj"
 	rm -rf "$obj"
 	mkdir -p "$obj"
-	# configparms as Debian writes it (build.mk), with -mno-red-zone: a
-	# `call' to the KML entry pushes its return address below RSP.
+	# configparms as Debian writes it (build.mk).
 	cat >"$obj/configparms" <<EOF
 CFLAGS = $cflags
 ASFLAGS = $cflags
@@ -234,12 +273,13 @@ docdir = /usr/share/doc
 mandir = /usr/share/man
 sbindir = /usr/sbin
 vardbdir = /var/lib/misc
-libdir = /usr/lib/x86_64-linux-gnu
-slibdir = /lib/x86_64-linux-gnu
-rtlddir = /lib64
+libdir = /usr/lib/$multiarch
+slibdir = /lib/$multiarch
+rtlddir = $rtlddir
 EOF
 	(cd "$obj" &&
-		CC="gcc -Wl,--hash-style=both" CXX="g++ -Wl,--hash-style=both" \
+		CC="gcc$ccflag -Wl,--hash-style=both" \
+		CXX="g++$ccflag -Wl,--hash-style=both" \
 		AUTOCONF=false MAKEINFO=: "$builddir/src/configure" "${args[@]}" \
 		>"$builddir/configure.log" 2>&1) ||
 		die "configure failed; see $builddir/configure.log"
@@ -277,10 +317,9 @@ install_state() {
 }
 
 # make install into a fresh directory, then Debian's layout: ld.so lives in
-# slibdir, /lib64 holds a (relative) link to it.
+# slibdir, rtlddir (/lib64, /lib) holds a (relative) link to it.
 install_glibc() {
-	local stamp=$sysroot/.kml-glibc.stamp tmp rtld=ld-linux-x86-64.so.2
-	local slib=lib/x86_64-linux-gnu
+	local stamp=$sysroot/.kml-glibc.stamp tmp slib=lib/$multiarch
 
 	if [ -d "$sysroot" ] && [ "$(install_state)" = "$(cat "$stamp" 2>/dev/null || true)" ]; then
 		return
@@ -292,8 +331,8 @@ install_glibc() {
 	make -C "$builddir/obj" -j"$jobs" install install_root="$tmp" \
 		>"$builddir/install.log" 2>&1 ||
 		die "make install failed; see $builddir/install.log"
-	mv "$tmp/lib64/$rtld" "$tmp/$slib/$rtld"
-	ln -s "../$slib/$rtld" "$tmp/lib64/$rtld"
+	mv "$tmp$rtlddir/$rtld" "$tmp/$slib/$rtld"
+	ln -sr "$tmp/$slib/$rtld" "$tmp$rtlddir/$rtld"
 	# The kernel headers glibc was built with, as linux-libc-dev gives
 	# them to a Debian system: the sysroot can compile programs.
 	cp -r "$builddir/headers/." "$tmp/usr/include/"
@@ -304,21 +343,40 @@ install_glibc() {
 	rm -rf "$sysroot.old"
 }
 
-# The sysroot's ld.so and libc run an unmodified Debian binary.
-final_check() {
-	local slib=$sysroot/lib/x86_64-linux-gnu lib out
+# A program of the build's architecture that prints its first argument,
+# linked against the host's glibc: Debian's /bin/echo, or for i686 one
+# built with gcc -m32 (the host's libc6-i386; there are no i386 binaries on
+# an amd64 host).
+check_program() {
+	local prog=$builddir/echo-i386
 
-	for lib in ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libpthread.so.0 \
+	case $arch in
+	x86_64) echo /bin/echo ;;
+	i686)
+		[ -x "$prog" ] ||
+			printf '#include <stdio.h>\nint main (int c, char **v) { puts (v[1]); return 0; }\n' |
+			gcc -m32 -O2 -x c -o "$prog" - ||
+			die "gcc -m32 cannot link a program: apt-get install gcc-multilib"
+		echo "$prog"
+		;;
+	esac
+}
+
+# The sysroot's ld.so and libc run a program linked against Debian's.
+final_check() {
+	local slib=$sysroot/lib/$multiarch ldso=$sysroot$rtlddir/$rtld lib out prog
+
+	for lib in "$rtld" libc.so.6 libm.so.6 libpthread.so.0 \
 		   libdl.so.2 librt.so.1 libresolv.so.2 libutil.so.1; do
 		[ -e "$slib/$lib" ] || die "$slib/$lib is missing"
 	done
-	out=$("$sysroot/lib64/ld-linux-x86-64.so.2" --library-path "$slib" \
-		/bin/echo kml-glibc-ok) ||
-		die "/bin/echo does not run on the sysroot's ld.so and libc"
-	[ "$out" = kml-glibc-ok ] || die "/bin/echo on the sysroot printed '$out'"
-	"$sysroot/lib64/ld-linux-x86-64.so.2" --library-path "$slib" --list /bin/echo |
+	prog=$(check_program)
+	out=$("$ldso" --library-path "$slib" "$prog" kml-glibc-ok) ||
+		die "$prog does not run on the sysroot's ld.so and libc"
+	[ "$out" = kml-glibc-ok ] || die "$prog on the sysroot printed '$out'"
+	"$ldso" --library-path "$slib" --list "$prog" |
 		grep -qF "$slib/libc.so.6" ||
-		die "/bin/echo on the sysroot's ld.so does not load the sysroot's libc.so.6"
+		die "$prog on the sysroot's ld.so does not load the sysroot's libc.so.6"
 }
 
 main() {

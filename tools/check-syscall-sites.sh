@@ -1,6 +1,7 @@
 #!/bin/bash
-# List the trapping system-call instructions of x86-64 ELF files that are not
-# the fallback of the KML entry primitive (glibc's ENTER_KERNEL).
+# List the trapping system-call instructions of x86-64 and i386 ELF files that
+# are not the fallback of a KML entry test (glibc's ENTER_KERNEL on x86-64;
+# the i386 sites that cannot use __kernel_vsyscall).
 set -euo pipefail
 
 readonly myname=${0##*/}
@@ -11,15 +12,41 @@ usage() {
 Usage: $myname [-q] FILE...
 
 Disassemble each FILE (objdump -d) and print every 'syscall', 'sysenter'
-and 'int \$0x80' instruction that is not the fallback of the KML entry
-primitive, i.e. not in exactly this sequence (glibc's ENTER_KERNEL,
-sysdeps/unix/sysv/linux/x86_64/sysdep.h):
+and 'int \$0x80' instruction that is not the fallback of a test for the
+Kernel Mode Linux entry, i.e. not in one of these forms:
+
+x86-64, glibc's ENTER_KERNEL (sysdeps/unix/sysv/linux/x86_64/sysdep.h):
 
 	test   %r11,%r11
 	je     A
 	call   *%r11
 	jmp    A+2
     A:	syscall
+
+i386 vfork, clone, clone3 (enter_kernel_nostack, .../i386/sysdep.h):
+
+	mov    %gs:0x10,%eax
+	cmpl   \$0x314c4d4b,-0x4(%eax)		"KML1" before the entry
+	mov    \$NR,%eax
+	jne    A
+	call   *%gs:0x10
+	jmp    A+2
+    A:	int    \$0x80
+
+i386 _dl_sysinfo_int80 (ld.so and static start-up, .../i386/dl-sysdep.h):
+
+	test   %eax,%eax			_dl_kml_entry
+	je     A
+	push   %eax
+	mov    0x4(%esp),%eax
+	ret    \$0x4				into the KML entry
+    A:	pop    %eax
+	int    \$0x80
+
+i386 signal restorers: __restore_rt and __restore, byte for byte the
+classic ones, count as guarded when the same FILE also has __restore_rt_kml
+and __restore_kml, which enter through 'call *%gs:0x10': sigaction installs
+those for a KML task (.../i386/libc_sigaction.c).
 
 One line per unguarded site ("FILE: ADDRESS <FUNCTION>: INSTRUCTION"),
 then one summary line per file on stderr:
@@ -78,24 +105,65 @@ scan() {
 		n++
 		a[n] = hex(addr)
 		t[n] = insn
+		if (func_name ~ /^<__restore(_rt)?_kml>$/ && insn == "call *%gs:0x10")
+			kml_restorer[func_name] = 1
 		if (insn == "syscall" || insn == "sysenter" || insn == "int $0x80") {
 			ok = 0
 			if (insn == "syscall" && n > 4 &&
 			    t[n-4] == "test %r11,%r11" &&
-			    t[n-3] ~ /^je [0-9a-f]+$/ && hex(substr(t[n-3], 4)) == a[n] &&
+			    jumps_to(n-3, "je", a[n]) &&
 			    t[n-2] == "call *%r11" &&
-			    t[n-1] ~ /^jmp [0-9a-f]+$/ && hex(substr(t[n-1], 5)) == a[n] + 2)
+			    jumps_to(n-1, "jmp", a[n] + 2))
 				ok = 1
+			if (insn == "int $0x80" && n > 6 &&
+			    t[n-6] == "mov %gs:0x10,%eax" &&
+			    t[n-5] == "cmpl $0x314c4d4b,-0x4(%eax)" &&
+			    t[n-4] ~ /^mov \$0x[0-9a-f]+,%eax$/ &&
+			    jumps_to(n-3, "jne", a[n]) &&
+			    t[n-2] == "call *%gs:0x10" &&
+			    jumps_to(n-1, "jmp", a[n] + 2))
+				ok = 1
+			if (insn == "int $0x80" && n > 6 &&
+			    func_name == "<_dl_sysinfo_int80>" &&
+			    t[n-6] == "test %eax,%eax" &&
+			    jumps_to(n-5, "je", a[n-1]) &&
+			    t[n-4] == "push %eax" &&
+			    t[n-3] == "mov 0x4(%esp),%eax" &&
+			    t[n-2] == "ret $0x4" &&
+			    t[n-1] == "pop %eax")
+				ok = 1
+			if (insn == "int $0x80" &&
+			    ((func_name == "<__restore_rt>" && n == 2 &&
+			      t[1] == "mov $0xad,%eax") ||
+			     (func_name == "<__restore>" && n == 3 &&
+			      t[1] == "pop %eax" && t[2] == "mov $0x77,%eax"))) {
+				restorers++
+				restorer_site[restorers] = addr " " func_name ": " insn
+				next
+			}
 			if (ok)
 				guarded++
-			else {
-				unguarded++
-				if (!quiet)
-					printf "%s: %s %s: %s\n", file, addr, func_name, insn
-			}
+			else
+				report(addr " " func_name ": " insn)
 		}
 	}
-	END { printf "%d %d\n", guarded, unguarded }'
+	function jumps_to(i, op, target) {
+		return t[i] ~ ("^" op " [0-9a-f]+$") &&
+			hex(substr(t[i], length(op) + 2)) == target
+	}
+	function report(site) {
+		unguarded++
+		if (!quiet)
+			printf "%s: %s\n", file, site
+	}
+	END {
+		for (i = 1; i <= restorers; i++)
+			if (kml_restorer["<__restore_rt_kml>"] && kml_restorer["<__restore_kml>"])
+				guarded++
+			else
+				report(restorer_site[i])
+		printf "%d %d\n", guarded, unguarded
+	}'
 }
 
 main() {

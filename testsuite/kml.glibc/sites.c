@@ -1,10 +1,15 @@
-/* Exercise every hand-written system-call site of glibc on x86-64 (see
-   GLIBC-MAP.md 1.2) and print one line per check, the same with any
-   correct glibc: threads (clone3/clone, TLS_INIT_TP copy), signals and
-   the restorer (__restore_rt), longjmp_chk from an alternate signal stack
-   (____longjmp_chk's sigaltstack call), vfork, raw clone with a return
-   value (clone.S's exit path), ucontext (getcontext, makecontext,
-   swapcontext, setcontext), syscall(), fork and posix_spawn.
+/* Exercise every hand-written system-call site of glibc on x86-64 and
+   i386 (see GLIBC-MAP.md 1.2 and 2) and print one line per check, the
+   same with any correct glibc: threads (clone3/clone, TLS_INIT_TP copy),
+   signals and the restorer (__restore_rt; on i386 only without a vDSO),
+   longjmp_chk from an alternate signal stack (____longjmp_chk's
+   sigaltstack call), vfork, raw clone with a return value (clone.S's exit
+   path), ucontext (getcontext, makecontext, swapcontext, setcontext),
+   syscall(), fork and posix_spawn.
+
+   With --no-children, only what needs no second process or thread (a
+   signal, ucontext, syscall()): for fake-kml.c, whose fake entry uses the
+   stack.
 
    Built with -D_FORTIFY_SOURCE=2 -O2 so that siglongjmp is
    __longjmp_chk.  */
@@ -32,6 +37,18 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int arrived;
 static volatile sig_atomic_t signals;
 
+#ifdef __i386__
+/* tcbhead_t.sysinfo (%gs:0x10): the KML entry of this thread if "KML1" is
+   in front of it, else 0 (it is __kernel_vsyscall, or glibc's
+   _dl_sysinfo_int80 without a vDSO).  */
+static unsigned long
+tcb_entry (void)
+{
+  unsigned long v;
+  asm volatile ("mov %%gs:0x10, %0" : "=r" (v));
+  return v != 0 && ((const unsigned int *) v)[-1] == 0x314c4d4b ? v : 0;
+}
+#else
 /* tcbhead_t.sysinfo (%fs:0x20): the KML entry of this thread, or 0.  */
 static unsigned long
 tcb_entry (void)
@@ -40,6 +57,7 @@ tcb_entry (void)
   asm volatile ("mov %%fs:0x20, %0" : "=r" (v));
   return v;
 }
+#endif
 
 static void
 on_usr1 (int sig)
@@ -116,7 +134,7 @@ coroutine (void)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
   pthread_t t[NTHREADS];
   struct sigaction sa = { .sa_handler = on_usr1 };
@@ -130,6 +148,12 @@ main (void)
   printf ("main entry: %s\n", tcb_entry () ? "set" : "0");
 
   sigaction (SIGUSR1, &sa, NULL);
+  if (argc > 1 && strcmp (argv[1], "--no-children") == 0)
+    {
+      raise (SIGUSR1);
+      printf ("signals %d\n", (int) signals);
+      goto no_children;
+    }
   for (long i = 0; i < NTHREADS; i++)
     pthread_create (&t[i], NULL, worker, (void *) i);
   for (int i = 0; i < NTHREADS; i++)
@@ -165,13 +189,14 @@ main (void)
   waitpid (pid, &status, 0);
   printf ("clone: child exit %d\n", WEXITSTATUS (status));
 
-  char *argv[] = { (char *) "true", NULL };
-  if (posix_spawn (&pid, "/bin/true", NULL, NULL, argv, NULL) == 0)
+  char *true_argv[] = { (char *) "true", NULL };
+  if (posix_spawn (&pid, "/bin/true", NULL, NULL, true_argv, NULL) == 0)
     {
       waitpid (pid, &status, 0);
       printf ("posix_spawn: exit %d\n", WEXITSTATUS (status));
     }
 
+no_children:;
   static char costack[64 * 1024];
   getcontext (&co_uc);
   co_uc.uc_stack.ss_sp = costack;
