@@ -18,8 +18,9 @@ Write an uncompressed initramfs (newc cpio) for the KML guest:
   /usr/bin/busybox      Debian's busybox-static, with links for its applets
                         where no Debian binary of that name is included
   /usr/bin/<binary>     Debian's dynamically linked binaries (from the host)
-  /usr/lib/<triplet>/   their libraries: glibc from the sysroot, the rest
-                        from the sysroot if it has them, else from the host
+  /usr/lib/<triplet>/   their libraries (x86_64-linux-gnu, i386-linux-gnu):
+                        glibc from the sysroots, the rest from the sysroots
+                        if they have them, else from the host
   /trusted/<binary>     copies of some of them; directory root:root 0755
   /usr/share/kml-test/  test data (--data)
 Ownership and modes come from the cpio list, so no root is needed.
@@ -27,7 +28,9 @@ Ownership and modes come from the cpio list, so no root is needed.
 Options:
   --gen-init-cpio PROG  the kernel's usr/gen_init_cpio, built for the host
   --output FILE         the image to write
-  --sysroot DIR         where glibc comes from (default: /, the host's)
+  --sysroot DIR         where glibc comes from (default: /, the host's);
+                        repeatable, searched in order (e.g. an x86_64 and
+                        an i686 sysroot, and a tree of unpacked packages)
   --binaries "A B ..."  programs for /usr/bin (default: coreutils and
                         findutils programs, see the source)
   --trusted "A B ..."   programs copied to /trusted (default: $DEFAULT_TRUSTED)
@@ -50,7 +53,7 @@ die() { msg "error: $*"; exit 1; }
 
 gen_init_cpio=
 output=
-sysroot=/
+sysroots=()
 binaries=$DEFAULT_BINARIES
 trusted=$DEFAULT_TRUSTED
 datadir=
@@ -63,7 +66,7 @@ parse_args() {
 		case $1 in
 		--gen-init-cpio) gen_init_cpio=${2:?}; shift ;;
 		--output) output=${2:?}; shift ;;
-		--sysroot) sysroot=${2:?}; shift ;;
+		--sysroot) sysroots+=("${2:?}"); shift ;;
 		--binaries) binaries=${2?}; shift ;;
 		--trusted) trusted=${2?}; shift ;;
 		--extra) extras+=("${2:?}"); shift ;;
@@ -82,9 +85,14 @@ parse_args() {
 }
 
 check_deps() {
+	local sysroot
+
 	command -v readelf >/dev/null || die "readelf not found: apt-get install binutils"
 	[ -x "$gen_init_cpio" ] || die "$gen_init_cpio is not an executable"
-	[ -d "$sysroot" ] || die "sysroot $sysroot is not a directory"
+	[ ${#sysroots[@]} -gt 0 ] || sysroots=(/)
+	for sysroot in "${sysroots[@]}"; do
+		[ -d "$sysroot" ] || die "sysroot $sysroot is not a directory"
+	done
 	[ -r "$init" ] || die "init script $init not found"
 	[ -z "$datadir" ] || [ -d "$datadir" ] || die "data directory $datadir not found"
 	busybox=$(command -v busybox) ||
@@ -134,19 +142,20 @@ elf_triplet() {
 	esac
 }
 
-# Find a library: the sysroot first (it carries the glibc under test), then
+# Find a library: the sysroots first (they carry the glibc under test), then
 # the host for the libraries glibc does not provide.
 find_library() {
-	local name=$1 triplet=$2 dir
+	local name=$1 triplet=$2 root dir
 
-	for dir in "$sysroot/lib/$triplet" "$sysroot/usr/lib/$triplet" \
-		   "/lib/$triplet" "/usr/lib/$triplet"; do
-		if [ -e "$dir/$name" ]; then
-			printf '%s\n' "$dir/$name"
-			return
-		fi
+	for root in "${sysroots[@]}" /; do
+		for dir in "${root%/}/lib/$triplet" "${root%/}/usr/lib/$triplet"; do
+			if [ -e "$dir/$name" ]; then
+				printf '%s\n' "$dir/$name"
+				return
+			fi
+		done
 	done
-	die "library $name ($triplet) is neither in $sysroot nor on the host"
+	die "library $name ($triplet) is neither in ${sysroots[*]} nor on the host"
 }
 
 # Add an ELF file's interpreter and, recursively, its DT_NEEDED libraries.
@@ -299,7 +308,7 @@ main() {
 	add_extras
 	add_symlinks
 	write_image
-	msg "wrote $output ($(du -h "$output" | cut -f1), $(( ${#entries[@]} + ${#dirs[@]} )) entries, glibc from $sysroot)"
+	msg "wrote $output ($(du -h "$output" | cut -f1), $(( ${#entries[@]} + ${#dirs[@]} )) entries, glibc from ${sysroots[*]})"
 }
 
 main "$@"
