@@ -1,10 +1,11 @@
-/* Exercise every hand-written system-call site of glibc on x86-64 (see
-   GLIBC-MAP.md 1.2) and print one line per check, the same with any
-   correct glibc: threads (clone3/clone, TLS_INIT_TP copy), signals and
-   the restorer (__restore_rt), longjmp_chk from an alternate signal stack
-   (____longjmp_chk's sigaltstack call), vfork, raw clone with a return
-   value (clone.S's exit path), ucontext (getcontext, makecontext,
-   swapcontext, setcontext), syscall(), fork and posix_spawn.
+/* Exercise every hand-written system-call site of glibc on x86-64 and
+   i386 (see GLIBC-MAP.md 1.2 and 2) and print one line per check, the
+   same with any correct glibc: threads (clone3/clone, TLS_INIT_TP copy),
+   signals and the restorer (__restore_rt; on i386 only without a vDSO),
+   longjmp_chk from an alternate signal stack (____longjmp_chk's
+   sigaltstack call), vfork, raw clone with a return value (clone.S's exit
+   path), ucontext (getcontext, makecontext, swapcontext, setcontext),
+   syscall(), fork and posix_spawn.
 
    Built with -D_FORTIFY_SOURCE=2 -O2 so that siglongjmp is
    __longjmp_chk.  */
@@ -32,6 +33,18 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int arrived;
 static volatile sig_atomic_t signals;
 
+#ifdef __i386__
+/* tcbhead_t.sysinfo (%gs:0x10): the KML entry of this thread if "KML1" is
+   in front of it, else 0 (it is __kernel_vsyscall, or glibc's
+   _dl_sysinfo_int80 without a vDSO).  */
+static unsigned long
+tcb_entry (void)
+{
+  unsigned long v;
+  asm volatile ("mov %%gs:0x10, %0" : "=r" (v));
+  return v != 0 && ((const unsigned int *) v)[-1] == 0x314c4d4b ? v : 0;
+}
+#else
 /* tcbhead_t.sysinfo (%fs:0x20): the KML entry of this thread, or 0.  */
 static unsigned long
 tcb_entry (void)
@@ -40,6 +53,7 @@ tcb_entry (void)
   asm volatile ("mov %%fs:0x20, %0" : "=r" (v));
   return v;
 }
+#endif
 
 static void
 on_usr1 (int sig)
