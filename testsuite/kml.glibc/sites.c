@@ -7,6 +7,10 @@
    path), ucontext (getcontext, makecontext, swapcontext, setcontext),
    syscall(), fork and posix_spawn.
 
+   With --no-children, only what needs no second process or thread (a
+   signal, ucontext, syscall()): for fake-kml.c, whose fake entry uses the
+   stack.
+
    Built with -D_FORTIFY_SOURCE=2 -O2 so that siglongjmp is
    __longjmp_chk.  */
 
@@ -130,7 +134,7 @@ coroutine (void)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
   pthread_t t[NTHREADS];
   struct sigaction sa = { .sa_handler = on_usr1 };
@@ -144,6 +148,12 @@ main (void)
   printf ("main entry: %s\n", tcb_entry () ? "set" : "0");
 
   sigaction (SIGUSR1, &sa, NULL);
+  if (argc > 1 && strcmp (argv[1], "--no-children") == 0)
+    {
+      raise (SIGUSR1);
+      printf ("signals %d\n", (int) signals);
+      goto no_children;
+    }
   for (long i = 0; i < NTHREADS; i++)
     pthread_create (&t[i], NULL, worker, (void *) i);
   for (int i = 0; i < NTHREADS; i++)
@@ -179,13 +189,14 @@ main (void)
   waitpid (pid, &status, 0);
   printf ("clone: child exit %d\n", WEXITSTATUS (status));
 
-  char *argv[] = { (char *) "true", NULL };
-  if (posix_spawn (&pid, "/bin/true", NULL, NULL, argv, NULL) == 0)
+  char *true_argv[] = { (char *) "true", NULL };
+  if (posix_spawn (&pid, "/bin/true", NULL, NULL, true_argv, NULL) == 0)
     {
       waitpid (pid, &status, 0);
       printf ("posix_spawn: exit %d\n", WEXITSTATUS (status));
     }
 
+no_children:;
   static char costack[64 * 1024];
   getcontext (&co_uc);
   co_uc.uc_stack.ss_sp = costack;
