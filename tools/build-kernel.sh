@@ -1,5 +1,6 @@
 #!/bin/bash
-# Build the guest kernel: Debian's linux-source-6.12 + kernel-patch/series, small config.
+# Build the guest kernel: Debian's linux-source-6.12 + kernel-patch/series, small config;
+# with --stock the same source and configuration without the series (the benchmark's baseline).
 set -euo pipefail
 
 readonly myname=${0##*/}
@@ -13,7 +14,13 @@ Unpack Debian's linux-source-6.12 into a git tree in the build directory,
 apply kernel-patch/series with 'git am', configure tinyconfig plus
 kernel-patch/kml.config and build bzImage (out of tree, with O=).
 
+With --stock, build the baseline kernel of the benchmark instead: the same
+Debian source without the series (tag kml-base, checked out once as a git
+worktree of the same tree, so the tarball is unpacked only once), the same
+configuration minus the options the series adds, its own object tree.
+
 Options:
+  --stock          build the unpatched kernel (stock-src/, stock-obj/)
   --srcdir DIR     project source directory (default: this script's ../)
   --builddir DIR   where the kernel tree and objects go (default: ./linux)
   --tarball FILE   kernel source tarball
@@ -25,6 +32,8 @@ Layout under the build directory:
   src/             git tree: tag kml-base = Debian's source, then one
                    commit per patch of the series
   obj/             object tree; obj/arch/x86/boot/bzImage is the result
+  stock-src/       --stock: git worktree of src/ at kml-base
+  stock-obj/       --stock: its objects; stock-obj/arch/x86/boot/bzImage
 
 The git tree is reset only when the series changed, and never when it has
 uncommitted changes (work in progress is not thrown away).
@@ -40,6 +49,7 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=$PWD/linux
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=$(nproc)
+stock=0
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -47,6 +57,7 @@ parse_args() {
 		--srcdir) srcdir=$(cd "${2:?}" && pwd); shift ;;
 		--builddir) builddir=${2:?}; shift ;;
 		--tarball) tarball=${2:?}; shift ;;
+		--stock) stock=1 ;;
 		-j) jobs=${2:?}; shift ;;
 		-j*) jobs=${1#-j} ;;
 		-h|--help) usage; exit 0 ;;
@@ -139,14 +150,66 @@ apply_series() {
 	printf '%s\n' "$want" >"$stamp"
 }
 
+# The tree being built: src/ and obj/, or stock-src/ and stock-obj/
+# (set by main).
 kmake() {
-	make -C "$builddir/src" O="$builddir/obj" -j"$jobs" "$@"
+	make -C "$srctree" O="$objtree" -j"$jobs" "$@"
+}
+
+# The baseline's source: Debian's, as tagged kml-base, in a worktree of
+# the same git tree (a checkout, no second unpack of the tarball).
+checkout_stock() {
+	local base
+
+	base=$(kgit rev-parse 'kml-base^{commit}')
+	if [ -e "$srctree" ]; then
+		[ "$(git -C "$srctree" rev-parse HEAD 2>/dev/null || true)" = "$base" ] ||
+			die "$srctree is not a checkout of kml-base: remove it (rm -rf $srctree; git -C $builddir/src worktree prune) and run again"
+		[ -z "$(git -C "$srctree" status --porcelain --untracked-files=no)" ] ||
+			die "$srctree has changes: the stock kernel is Debian's source as it is; remove them (git -C $srctree checkout -- .)"
+		return
+	fi
+	msg "checking out kml-base (Debian's source, no patch) into $srctree (once)"
+	kgit worktree prune
+	kgit worktree add -q --detach "$srctree" kml-base ||
+		die "could not check out kml-base into $srctree"
+}
+
+# The options the series adds (its Kconfig entries): a tree without the
+# series has no such symbols.
+series_symbols() {
+	local patch
+
+	while read -r patch; do
+		[ -r "$patch" ] || die "kernel-patch/series names a missing file: $patch"
+		sed -n 's/^+\(menu\)\{0,1\}config \([A-Za-z0-9_]*\).*/\2/p' "$patch"
+	done < <(series_patches)
+}
+
+# kml.config without the series' own options, for the stock kernel: the
+# rest of the configuration stays the same, so the baseline differs from
+# the KML kernel only by the series.  Prints the file's name.
+stock_fragment() {
+	local out=$builddir/stock.config symbols
+
+	symbols=$(series_symbols | sort -u | tr '\n' ' ')
+	awk -v symbols="$symbols" '
+		BEGIN { n = split(symbols, list, " "); for (i = 1; i <= n; i++) drop["CONFIG_" list[i]] = 1 }
+		{
+			sym = $0
+			sub(/^# /, "", sym)
+			sub(/[= ].*/, "", sym)
+			if (!(sym in drop))
+				print
+		}' "$srcdir/kernel-patch/kml.config" >"$out"
+	msg "stock configuration: kernel-patch/kml.config without the series' options (${symbols% }) -> $out"
+	printf '%s\n' "$out"
 }
 
 # Every option the fragment asks for must be in the final .config: Kconfig
 # silently drops what a missing dependency does not allow.
 check_config() {
-	local fragment=$1 config=$builddir/obj/.config line sym bad=0
+	local fragment=$1 config=$objtree/.config line sym bad=0
 
 	while read -r line; do
 		case $line in
@@ -160,43 +223,61 @@ check_config() {
 			;;
 		*) continue ;;
 		esac
-		msg "kml.config: '$line' did not take (a dependency is missing)"
+		msg "${fragment##*/}: '$line' did not take (a dependency is missing)"
 		bad=1
 	done <"$fragment"
-	[ "$bad" -eq 0 ] || die "the kernel configuration is not what kernel-patch/kml.config asks for"
+	[ "$bad" -eq 0 ] || die "the kernel configuration in $objtree is not what $fragment asks for"
 }
 
+# tinyconfig + FRAGMENT in the object tree, redone only when KEY (a hash
+# of all the configuration depends on) differs from the one in STAMP.
 configure_kernel() {
-	local fragment=$srcdir/kernel-patch/kml.config
-	local stamp=$builddir/config.stamp want
+	local fragment=$1 key=$2 stamp=$3
 
-	want=$( (cat "$fragment"; series_hash) | sha256sum | cut -d' ' -f1)
-	if [ "$want" != "$(cat "$stamp" 2>/dev/null || true)" ]; then
-		msg "configuring: tinyconfig + kernel-patch/kml.config"
-		mkdir -p "$builddir/obj"
+	if [ "$key" != "$(cat "$stamp" 2>/dev/null || true)" ]; then
+		msg "configuring $objtree: tinyconfig + $fragment"
+		mkdir -p "$objtree"
 		kmake -s tinyconfig >/dev/null
-		"$builddir/src/scripts/kconfig/merge_config.sh" -m -O "$builddir/obj" \
-			"$builddir/obj/.config" "$fragment" >/dev/null
+		"$srctree/scripts/kconfig/merge_config.sh" -m -O "$objtree" \
+			"$objtree/.config" "$fragment" >/dev/null
 		kmake -s olddefconfig >/dev/null
-		printf '%s\n' "$want" >"$stamp"
+		printf '%s\n' "$key" >"$stamp"
 	fi
 	check_config "$fragment"
 }
 
 main() {
-	local start=$SECONDS
+	local start=$SECONDS what fragment key stamp image
 
 	parse_args "$@"
 	check_deps
 	mkdir -p "$builddir"
 	builddir=$(cd "$builddir" && pwd)
 	unpack
-	apply_series
-	configure_kernel
-	msg "building bzImage with -j$jobs"
-	kmake bzImage
-	[ -s "$builddir/obj/arch/x86/boot/bzImage" ] || die "no bzImage was produced"
-	msg "kernel ready: $builddir/obj/arch/x86/boot/bzImage ($((SECONDS - start)) s)"
+	if [ "$stock" -eq 1 ]; then
+		what=stock
+		srctree=$builddir/stock-src
+		objtree=$builddir/stock-obj
+		checkout_stock
+		fragment=$(stock_fragment)
+		key=$(sha256sum <"$fragment" | cut -d' ' -f1)
+		stamp=$builddir/stock-config.stamp
+	else
+		what=KML
+		srctree=$builddir/src
+		objtree=$builddir/obj
+		apply_series
+		fragment=$srcdir/kernel-patch/kml.config
+		key=$( (cat "$fragment"; series_hash) | sha256sum | cut -d' ' -f1)
+		stamp=$builddir/config.stamp
+	fi
+	configure_kernel "$fragment" "$key" "$stamp"
+	msg "building the $what kernel's bzImage in $objtree with -j$jobs"
+	kmake bzImage ||
+		die "the $what kernel did not build (make's errors are above; objects in $objtree)"
+	image=$objtree/arch/x86/boot/bzImage
+	[ -s "$image" ] || die "no bzImage was produced in $objtree"
+	msg "$what kernel ready: $image ($((SECONDS - start)) s)"
 }
 
 main "$@"
