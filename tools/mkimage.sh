@@ -6,8 +6,9 @@ readonly myname=${0##*/}
 readonly EXIT_USAGE=2
 
 readonly DEFAULT_BINARIES="ls cat sort sha256sum find cp mv rm mkdir ln head tail wc
-tr uniq cut env id stat true false echo seq sleep nproc uname cmp diff"
-readonly DEFAULT_TRUSTED="ls cat sort sha256sum find cp head wc"
+tr uniq cut env id stat true false echo seq sleep nproc uname cmp diff
+sqlite3 python3"
+readonly DEFAULT_TRUSTED="ls cat sort sha256sum find cp head wc sqlite3 python3"
 
 usage() {
 	cat <<EOF
@@ -20,6 +21,8 @@ Write an uncompressed initramfs (newc cpio) for the KML guest:
   /usr/bin/<binary>     Debian's dynamically linked binaries (from the host)
   /usr/lib/<triplet>/   their libraries: glibc from the sysroot, the rest
                         from the sysroot if it has them, else from the host
+  /usr/lib/python3.N/   what python3 needs to start (not the whole
+                        standard library)
   /trusted/<binary>     copies of some of them; directory root:root 0755
   /usr/share/kml-test/  test data (--data)
 Ownership and modes come from the cpio list, so no root is needed.
@@ -29,7 +32,8 @@ Options:
   --output FILE         the image to write
   --sysroot DIR         where glibc comes from (default: /, the host's)
   --binaries "A B ..."  programs for /usr/bin (default: coreutils and
-                        findutils programs, see the source)
+                        findutils programs, sqlite3, python3; see
+                        the source)
   --trusted "A B ..."   programs copied to /trusted (default: $DEFAULT_TRUSTED)
   --extra SRC:DEST[:MODE[:UID:GID]]
                         add the file SRC at DEST, with its libraries if it
@@ -170,11 +174,31 @@ add_elf_deps() {
 	done
 }
 
+# python3 finds its prefix by the landmark lib/python3.N/os.py (and its
+# exec prefix by lib-dynload/), and stops without the codec of the file
+# system encoding; everything else it needs to start is frozen into the
+# binary.  These few files, not the ~50 MB
+# standard library, keep the image (and every boot) small.
+add_python_startup() {
+	local lib=/usr/lib/$1 file
+
+	for file in os.py encodings/__init__.py encodings/aliases.py \
+		    encodings/utf_8.py; do
+		[ -r "$lib/$file" ] || die "$lib/$file not found: apt-get install lib$1-minimal"
+		add_file "$lib/$file" "$lib/$file" 0644
+	done
+	add_dir "$lib/lib-dynload"
+}
+
 add_program() {
-	local dest=$1 src=$2
+	local dest=$1 src=$2 name
 
 	add_file "$dest" "$src" 0755
 	add_elf_deps "$src"
+	name=$(basename "$(readlink -f "$src")")
+	case $name in
+	python3.[0-9]*) add_python_startup "$name" ;;
+	esac
 }
 
 host_binary() {
