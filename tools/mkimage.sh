@@ -41,6 +41,10 @@ Options:
                         repeatable
   --symlink DEST:TARGET add a symbolic link DEST pointing at TARGET,
                         repeatable
+  --tree SRC:DEST       add the directory SRC at DEST as it is: files keep
+                        their modes and symbolic links their targets, root
+                        owns everything, and no libraries are looked up
+                        (the tree brings its own); repeatable
   --data DIR            copy DIR to /usr/share/kml-test
   --init FILE           the /init script (default: tools/guest-init.sh)
   -h, --help            show this help
@@ -61,6 +65,7 @@ datadir=
 init=$(cd "$(dirname "$0")" && pwd)/guest-init.sh
 extras=()
 symlinks=()
+trees=()
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -72,6 +77,7 @@ parse_args() {
 		--trusted) trusted=${2?}; shift ;;
 		--extra) extras+=("${2:?}"); shift ;;
 		--symlink) symlinks+=("${2:?}"); shift ;;
+		--tree) trees+=("${2:?}"); shift ;;
 		--data) datadir=${2:?}; shift ;;
 		--init) init=${2:?}; shift ;;
 		-h|--help) usage; exit 0 ;;
@@ -282,6 +288,30 @@ add_symlinks() {
 	done
 }
 
+add_trees() {
+	local tree src dest type mode path
+
+	for tree in ${trees[@]+"${trees[@]}"}; do
+		[[ $tree == ?*:/* ]] || die "--tree $tree: not SRC:DEST"
+		src=${tree%%:*}
+		dest=${tree#*:}
+		dest=${dest%/}
+		[ -d "$src" ] || die "--tree: $src is not a directory"
+		src=$(cd "$src" && pwd)
+		# One find for the whole tree: a stat per file would fork
+		# thousands of times for glibc's tests.
+		while IFS=' ' read -r -d '' type mode path; do
+			case $type in
+			d) add_dir "$dest${path#"$src"}" ;;
+			l) add_symlink "$dest${path#"$src"}" "$(readlink "$path")" ;;
+			f) add_entry "$dest${path#"$src"}" \
+				"file $dest${path#"$src"} $path $mode 0 0" ;;
+			*) die "--tree: $path is neither a file, a directory nor a symbolic link" ;;
+			esac
+		done < <(find "$src" -mindepth 1 -printf '%y %m %p\0')
+	done
+}
+
 write_image() {
 	local list=$tmpdir/cpio.list path
 
@@ -322,6 +352,7 @@ main() {
 	add_data
 	add_extras
 	add_symlinks
+	add_trees
 	write_image
 	msg "wrote $output ($(du -h "$output" | cut -f1), $(( ${#entries[@]} + ${#dirs[@]} )) entries, glibc from $sysroot)"
 }
