@@ -10,6 +10,7 @@ readonly SUBDIRS_DEFAULT="nptl signal posix"
 readonly GUEST_BASE=/usr/lib/glibc-tests
 readonly GUEST_TRUSTED=/trusted/glibc-tests
 readonly GUEST_LIBDIR=/usr/lib/x86_64-linux-gnu
+readonly SYSROOT_LIBDIR=lib/x86_64-linux-gnu
 
 usage() {
 	cat <<EOF
@@ -27,7 +28,9 @@ The guest's glibc is the sysroot's, the same build as the tests: they run
 directly, without the build tree's ld.so and --library-path.  Test modules
 (SUBDIR/*.so) are linked into $GUEST_LIBDIR, where ld.so finds them
 by name from both places (/trusted programs get AT_SECURE, which ignores
-LD_LIBRARY_PATH).  Build-tree paths in a test's environment and arguments
+LD_LIBRARY_PATH), and to their build-tree paths for the tests that name
+them so; libraries that glibc does not build (libstdc++) come from the
+host.  Build-tree paths in a test's environment and arguments
 become $GUEST_BASE paths, and the files they name are copied there.  Not
 run: tests-container (they need glibc's test container), tests-special
 (make rules, not programs), xtests.
@@ -50,10 +53,13 @@ Options:
   --kmlstat PROG        tools/kmlstat, built for the guest
   --kernel FILE         guest kernel (default: kml-guest's)
   --subdirs "A B ..."   glibc subdirectories (default: $SUBDIRS_DEFAULT)
-  --tests "S/N ..."     only these tests (e.g. "nptl/tst-mutex1")
+  --tests "S/N ..."     only these tests (e.g. "nptl/tst-mutex1"), and
+                        build only them
   --outdir DIR          results (default: glibc-guest-check)
   --timeout SECS        limit of one test run (default: 150)
   --smp N               guest CPUs (default: 2)
+  --jobs N              tests at once in the guest (default: 4; each
+                        test's two runs one after the other)
   -j N                  parallel make jobs for building the tests
                         (default: 2)
   --no-build            use the test programs already built
@@ -78,6 +84,7 @@ only=
 outdir=glibc-guest-check
 timeout=150
 smp=2
+guest_jobs=4
 jobs=2
 build=1
 
@@ -95,6 +102,7 @@ parse_args() {
 		--outdir) outdir=${2:?}; shift ;;
 		--timeout) timeout=${2:?}; shift ;;
 		--smp) smp=${2:?}; shift ;;
+		--jobs) guest_jobs=${2:?}; shift ;;
 		-j) jobs=${2:?}; shift ;;
 		-j*) jobs=${1#-j} ;;
 		--no-build) build=0 ;;
@@ -109,9 +117,9 @@ parse_args() {
 		exit "$EXIT_USAGE"
 	fi
 	local n
-	for n in "$timeout" "$smp" "$jobs"; do
+	for n in "$timeout" "$smp" "$guest_jobs" "$jobs"; do
 		case $n in
-		''|*[!0-9]*|0) msg "--timeout, --smp and -j need a positive number, not '$n'"
+		''|*[!0-9]*|0) msg "--timeout, --smp, --jobs and -j need a positive number, not '$n'"
 			exit "$EXIT_USAGE" ;;
 		esac
 	done
@@ -134,13 +142,28 @@ check_deps() {
 	[ -r "$tooldir/mkimage.sh" ] || die "$tooldir/mkimage.sh not found"
 }
 
-# Build the test programs (and their modules) without running them.
+# Build the test programs (and their modules) without running them: all
+# of each subdirectory, or with --tests only those programs (and what
+# their rules name, which leaves out modules they only dlopen).
 build_tests() {
-	local sub start=$SECONDS
+	local sub test start=$SECONDS
+	local -a targets
 
 	for sub in $subdirs; do
 		msg "building the tests of $sub (log: $outdir/build.log)"
-		make -C "$obj" -j"$jobs" run-built-tests=no "$sub/tests" \
+		if [ -z "$only" ]; then
+			make -C "$obj" -j"$jobs" run-built-tests=no "$sub/tests" \
+				>>"$outdir/build.log" 2>&1 ||
+				die "building $sub's tests failed; see $outdir/build.log"
+			continue
+		fi
+		targets=()
+		for test in $only; do
+			[ "${test%%/*}" = "$sub" ] && targets+=("$obj/$test")
+		done
+		[ ${#targets[@]} -gt 0 ] || continue
+		make -r -C "$src/$sub" ..=../ subdir="$sub" objdir="$obj" \
+			-j"$jobs" run-built-tests=no "${targets[@]}" \
 			>>"$outdir/build.log" 2>&1 ||
 			die "building $sub's tests failed; see $outdir/build.log"
 	done
@@ -173,6 +196,43 @@ stage_obj_file() {
 	mkdir -p "$(dirname "$stage$GUEST_BASE/$rel")"
 	objcopy --strip-debug "$obj/$rel" "$stage$GUEST_BASE/$rel" 2>/dev/null ||
 		cp "$obj/$rel" "$stage$GUEST_BASE/$rel"
+}
+
+# The libraries the staged programs and modules need that the image has
+# from nowhere else: modules that tests name by their build-tree path
+# (DT_NEEDED of a module without a soname) get that path in the image too,
+# and host libraries that glibc does not build (libstdc++ of the C++
+# tests) are copied.
+stage_needed() {
+	local needed host
+
+	while read -r needed; do
+		case $needed in
+		"$obj"/*)
+			stage_obj_file "${needed#"$obj"/}"
+			mkdir -p "$(dirname "$stage$needed")"
+			ln -sf "$GUEST_BASE/${needed#"$obj"/}" "$stage$needed"
+			;;
+		*/*) msg "warning: a test needs $needed, which is not in the build tree" ;;
+		*)
+			# Modules are links to the image's paths, dangling here.
+			[ -e "$stage$GUEST_LIBDIR/$needed" ] || [ -L "$stage$GUEST_LIBDIR/$needed" ] && continue
+			[ -e "$sysroot/$SYSROOT_LIBDIR/$needed" ] && continue
+			[ -e "$sysroot/usr/$SYSROOT_LIBDIR/$needed" ] && continue
+			# mkimage.sh always adds libgcc_s (glibc dlopens it).
+			[ "$needed" = libgcc_s.so.1 ] && continue
+			for host in "/$SYSROOT_LIBDIR/$needed" "/usr/$SYSROOT_LIBDIR/$needed" ""; do
+				[ -z "$host" ] || [ -e "$host" ] && break
+			done
+			if [ -z "$host" ]; then
+				msg "warning: a test needs $needed, found neither in $sysroot nor on the host"
+				continue
+			fi
+			cp "$(readlink -f "$host")" "$stage$GUEST_LIBDIR/$needed"
+			;;
+		esac
+	done < <(find "$stage$GUEST_BASE" -type f -exec readelf -d {} + 2>/dev/null |
+		sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort -u)
 }
 
 # The staging tree: test programs in both places, modules, data files,
@@ -233,6 +293,7 @@ stage_tests() {
 			ln -sf "$GUEST_BASE/$sub/${so##*/}" "$stage$GUEST_LIBDIR/${so##*/}"
 		done
 	done
+	stage_needed
 	[ "$count" -gt 0 ] || die "no test selected"
 	ntests=$count
 	msg "staged $count tests ($(du -sh "$stage" | cut -f1))"
@@ -253,10 +314,10 @@ run_guest() {
 	[ -z "$kernel" ] || kernel_opt=(--kernel "$kernel")
 	# Two runs per test at most TIMEOUT each, plus the boot.
 	limit=$((ntests * 2 * timeout + 300))
-	msg "running $ntests tests twice in the guest (log: $outdir/guest.log)"
+	msg "running $ntests tests twice in the guest, $guest_jobs at once (log: $outdir/guest.log)"
 	KML_INITRD=$outdir/image.cpio "$guest" "${kernel_opt[@]}" --smp "$smp" \
 		--timeout "$limit" run -- \
-		"sh $GUEST_BASE/run.sh $GUEST_BASE/tests.sh $timeout" \
+		"sh $GUEST_BASE/run.sh $GUEST_BASE/tests.sh $timeout $guest_jobs" \
 		>"$outdir/guest.log" 2>&1 || true
 	grep -q '^KML-GLIBC-DONE' "$outdir/guest.log" ||
 		die "the guest did not finish the tests; see $outdir/guest.log"

@@ -2,7 +2,8 @@
 # Run glibc's test programs in the KML guest, from /trusted and from outside
 # it (tools/glibc-guest-check.sh builds the image and reads the output).
 #
-# Usage: glibc-guest-run.sh TESTS-FILE TIMEOUT
+# Usage: glibc-guest-run.sh TESTS-FILE TIMEOUT JOBS
+#        glibc-guest-run.sh --shard WORKDIR TIMEOUT K   (its own workers)
 #
 # TESTS-FILE holds one line per test, written by glibc-guest-check.sh:
 #   t SUBDIR NAME 'ENV' 'ARGS'
@@ -15,19 +16,23 @@
 # kernel is known, and prints one line per run:
 #   KML-GLIBC-TEST PLACE SUBDIR/NAME STATUS KERNEL-MODE DIRECT TRAPPED
 # PLACE is trusted (/trusted/glibc-tests) or outside (/usr/lib/glibc-tests).
+# JOBS tests run at once (as under make -jJOBS check), each test's two
+# runs one after the other.  The workers are started by xargs -P, not as
+# the shell's background jobs: those would start with SIGINT and SIGQUIT
+# ignored, and tests such as signal/tst-sigset2 check that they are not.
 # A run that did not exit 0 or 77 also prints the end of its output as
 #   KML-GLIBC-LOG PLACE SUBDIR/NAME LINE
 # The last line is "KML-GLIBC-DONE N" for N runs.
 #
 # POSIX sh (busybox): this runs in the guest.
 
-tests_file=$1
-timeout=$2
-# The tests' own time limit (20 s by default, times TIMEOUTFACTOR) ends
-# before timeout(1)'s, so that a slow test fails by its own report.
-factor=$((${timeout:-0} / 30 + 1))
+work=/tmp/glibc-tests
 base=/usr/lib/glibc-tests
 runs=0
+# The tests' own time limit (20 s by default, times TIMEOUTFACTOR) ends
+# before timeout(1)'s (TIMEOUT), so that a slow test fails by its own
+# report; set with TIMEOUT in a worker.
+factor=
 
 # kmlstat's summary (-o FILE) as "KERNEL-MODE DIRECT TRAPPED".
 kml_counts() {
@@ -48,7 +53,7 @@ t() {
 		trusted) prog=/trusted/glibc-tests/$sub/$name ;;
 		outside) prog=$base/$sub/$name ;;
 		esac
-		log=/tmp/glibc-tests/$place/$sub/$name
+		log=$work/$place/$sub/$name
 		mkdir -p "${log%/*}"
 		if [ ! -x "$prog" ]; then
 			echo "KML-GLIBC-TEST $place $sub/$name missing - - -"
@@ -75,10 +80,35 @@ t() {
 	done
 }
 
-if [ ! -r "$tests_file" ] || [ -z "$timeout" ]; then
-	echo "usage: $0 TESTS-FILE TIMEOUT" >&2
+usage() {
+	echo "usage: $0 TESTS-FILE TIMEOUT JOBS" >&2
 	exit 2
+}
+
+# A worker: run the tests of shard K, leave the number of runs in
+# shardK.runs.
+if [ "${1-}" = --shard ]; then
+	[ $# -eq 4 ] || usage
+	work=$2
+	timeout=$3
+	factor=$((timeout / 30 + 1))
+	# shellcheck source=/dev/null
+	. "$work/shard$4"
+	echo "$runs" >"$work/shard$4.runs"
+	exit 0
 fi
-# shellcheck source=/dev/null
-. "$tests_file"
-echo "KML-GLIBC-DONE $runs"
+
+if [ $# -ne 3 ] || [ ! -r "$1" ]; then
+	usage
+fi
+timeout=$2
+jobs=$3
+rm -rf "$work"
+mkdir -p "$work"
+i=0
+while [ "$i" -lt "$jobs" ]; do
+	awk -v n="$jobs" -v k="$i" 'NR % n == k' "$1" >"$work/shard$i"
+	echo "$i"
+	i=$((i + 1))
+done | xargs -P "$jobs" -n 1 sh "$0" --shard "$work" "$timeout"
+echo "KML-GLIBC-DONE $(cat "$work"/shard*.runs | awk '{ n += $1 } END { print n + 0 }')"
