@@ -29,8 +29,9 @@ directly, without the build tree's ld.so and --library-path.  Test modules
 (SUBDIR/*.so) are linked into $GUEST_LIBDIR, where ld.so finds them
 by name from both places (/trusted programs get AT_SECURE, which ignores
 LD_LIBRARY_PATH), and to their build-tree paths for the tests that name
-them so; libraries that glibc does not build (libstdc++) come from the
-host.  Build-tree paths in a test's environment and arguments
+them so; the libraries they need come from the sysroot, or from the
+host if glibc does not build them (libstdc++).  Build-tree paths in a
+test's environment and arguments
 become $GUEST_BASE paths, and the files they name are copied there.  Not
 run: tests-container (they need glibc's test container), tests-special
 (make rules, not programs), xtests.
@@ -170,13 +171,14 @@ build_tests() {
 	msg "tests built in $((SECONDS - start)) s"
 }
 
-# "KIND<TAB>NAME<TAB>ENV<TAB>ARGS" for every test of a subdirectory, from its
-# makefile: KIND T for a test to run, C for a test-container test.  A test
-# that runs itself again gets @SELF@ for its path.
+# "KIND US NAME US ENV US ARGS" (US: the unit separator, \x1f, since ENV
+# and ARGS may be empty or hold blanks) for every test of a subdirectory,
+# from its makefile: KIND T for a test to run, C for a test-container test.
+# A test that runs itself again gets @SELF@ for its path.
 list_tests() {
-	local sub=$1 tab=$'\t' rule
+	local sub=$1 us=$'\x1f' rule
 
-	rule="kml-list-tests: ; @:\$(foreach t,\$(sort \$(filter-out \$(tests-unsupported) \$(tests-container),\$(tests) \$(tests-internal))),\$(info T$tab\$(t)$tab\$(strip \$(\$(t)-ENV))$tab\$(strip \$(\$(t)-ARGS))))\$(foreach t,\$(sort \$(tests-container)),\$(info C$tab\$(t)$tab$tab))"
+	rule="kml-list-tests: ; @:\$(foreach t,\$(sort \$(filter-out \$(tests-unsupported) \$(tests-container),\$(tests) \$(tests-internal))),\$(info T$us\$(t)$us\$(strip \$(\$(t)-ENV))$us\$(strip \$(\$(t)-ARGS))))\$(foreach t,\$(sort \$(tests-container)),\$(info C$us\$(t)$us$us))"
 	make -r -s -C "$src/$sub" ..=../ subdir="$sub" objdir="$obj" \
 		run-built-tests=no host-test-program-cmd=@SELF@ \
 		--eval "$rule" kml-list-tests
@@ -201,38 +203,53 @@ stage_obj_file() {
 # The libraries the staged programs and modules need that the image has
 # from nowhere else: modules that tests name by their build-tree path
 # (DT_NEEDED of a module without a soname) get that path in the image too,
-# and host libraries that glibc does not build (libstdc++ of the C++
-# tests) are copied.
+# and libraries come from the sysroot (libm, librt, ...) or, if glibc does
+# not build them (libstdc++ of the C++ tests), from the host.
 stage_needed() {
-	local needed host
+	local needed added=1
 
-	while read -r needed; do
-		case $needed in
-		"$obj"/*)
-			stage_obj_file "${needed#"$obj"/}"
-			mkdir -p "$(dirname "$stage$needed")"
-			ln -sf "$GUEST_BASE/${needed#"$obj"/}" "$stage$needed"
-			;;
-		*/*) msg "warning: a test needs $needed, which is not in the build tree" ;;
-		*)
-			# Modules are links to the image's paths, dangling here.
-			[ -e "$stage$GUEST_LIBDIR/$needed" ] || [ -L "$stage$GUEST_LIBDIR/$needed" ] && continue
-			[ -e "$sysroot/$SYSROOT_LIBDIR/$needed" ] && continue
-			[ -e "$sysroot/usr/$SYSROOT_LIBDIR/$needed" ] && continue
-			# mkimage.sh always adds libgcc_s (glibc dlopens it).
-			[ "$needed" = libgcc_s.so.1 ] && continue
-			for host in "/$SYSROOT_LIBDIR/$needed" "/usr/$SYSROOT_LIBDIR/$needed" ""; do
-				[ -z "$host" ] || [ -e "$host" ] && break
-			done
-			if [ -z "$host" ]; then
-				msg "warning: a test needs $needed, found neither in $sysroot nor on the host"
-				continue
-			fi
+	# Until no library brings another (libstdc++ needs libm).
+	while [ "$added" -gt 0 ]; do
+		added=0
+		while read -r needed; do
+			stage_needed_one "$needed"
+		done < <(find "$stage$GUEST_BASE" "$stage$GUEST_LIBDIR" -type f \
+			-exec readelf -d {} + 2>/dev/null |
+			sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort -u)
+	done
+}
+
+# One library of stage_needed; added counts the libraries copied.
+stage_needed_one() {
+	local needed=$1 host
+
+	case $needed in
+	"$obj"/*)
+		stage_obj_file "${needed#"$obj"/}"
+		mkdir -p "$(dirname "$stage$needed")"
+		ln -sf "$GUEST_BASE/${needed#"$obj"/}" "$stage$needed"
+		return
+		;;
+	*/*)
+		msg "warning: a test needs $needed, which is not in the build tree"
+		return
+		;;
+	esac
+	# Modules are links to the image's paths, dangling here; mkimage.sh
+	# always adds libgcc_s (glibc dlopens it).
+	if [ -e "$stage$GUEST_LIBDIR/$needed" ] || [ -L "$stage$GUEST_LIBDIR/$needed" ] ||
+	   [ "$needed" = libgcc_s.so.1 ]; then
+		return
+	fi
+	for host in "$sysroot/$SYSROOT_LIBDIR/$needed" "$sysroot/usr/$SYSROOT_LIBDIR/$needed" \
+		    "/$SYSROOT_LIBDIR/$needed" "/usr/$SYSROOT_LIBDIR/$needed"; do
+		if [ -e "$host" ]; then
 			cp "$(readlink -f "$host")" "$stage$GUEST_LIBDIR/$needed"
-			;;
-		esac
-	done < <(find "$stage$GUEST_BASE" -type f -exec readelf -d {} + 2>/dev/null |
-		sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort -u)
+			added=$((added + 1))
+			return
+		fi
+	done
+	msg "warning: a test needs $needed, found neither in $sysroot nor on the host"
 }
 
 # The staging tree: test programs in both places, modules, data files,
@@ -248,9 +265,12 @@ stage_tests() {
 	: >"$outdir/container-tests.txt"
 	for sub in $subdirs; do
 		mkdir -p "$stage$GUEST_BASE/$sub" "$stage$GUEST_TRUSTED/$sub"
+		# Tests run in their source directory; some read a file of
+		# it (nptl/tst-cancel4 reads the Makefile).
+		cp "$src/$sub/Makefile" "$stage$GUEST_BASE/$sub/"
 		list_tests "$sub" >"$outdir/list-$sub.txt" ||
 			die "cannot list the tests of $sub"
-		while IFS=$'\t' read -r kind name envs args; do
+		while IFS=$'\x1f' read -r kind name envs args; do
 			if [ "$kind" = C ]; then
 				printf '%s/%s\n' "$sub" "$name" >>"$outdir/container-tests.txt"
 				continue
