@@ -156,6 +156,15 @@ build_tests() {
 			make -C "$obj" -j"$jobs" run-built-tests=no "$sub/tests" \
 				>>"$outdir/build.log" 2>&1 ||
 				die "building $sub's tests failed; see $outdir/build.log"
+			# The modules that only a test's .out rule names (those
+			# it dlopens) are not built without running the tests.
+			mapfile -t targets < <(list_tests "$sub" |
+				awk -F '\037' -v o="$obj/$sub/" '$1 == "M" { print o $2 }')
+			[ ${#targets[@]} -eq 0 ] ||
+				make -r -C "$src/$sub" ..=../ subdir="$sub" objdir="$obj" \
+					-j"$jobs" run-built-tests=no "${targets[@]}" \
+					>>"$outdir/build.log" 2>&1 ||
+				die "building $sub's test modules failed; see $outdir/build.log"
 			continue
 		fi
 		targets=()
@@ -173,12 +182,13 @@ build_tests() {
 
 # "KIND US NAME US ENV US ARGS" (US: the unit separator, \x1f, since ENV
 # and ARGS may be empty or hold blanks) for every test of a subdirectory,
-# from its makefile: KIND T for a test to run, C for a test-container test.
+# from its makefile: KIND T for a test to run, C for a test-container test,
+# M for a test module (NAME only).
 # A test that runs itself again gets @SELF@ for its path.
 list_tests() {
 	local sub=$1 us=$'\x1f' rule
 
-	rule="kml-list-tests: ; @:\$(foreach t,\$(sort \$(filter-out \$(tests-unsupported) \$(tests-container),\$(tests) \$(tests-internal))),\$(info T$us\$(t)$us\$(strip \$(\$(t)-ENV))$us\$(strip \$(\$(t)-ARGS))))\$(foreach t,\$(sort \$(tests-container)),\$(info C$us\$(t)$us$us))"
+	rule="kml-list-tests: ; @:\$(foreach t,\$(sort \$(filter-out \$(tests-unsupported) \$(tests-container),\$(tests) \$(tests-internal))),\$(info T$us\$(t)$us\$(strip \$(\$(t)-ENV))$us\$(strip \$(\$(t)-ARGS))))\$(foreach t,\$(sort \$(tests-container)),\$(info C$us\$(t)$us$us))\$(foreach m,\$(sort \$(modules-names)),\$(info M$us\$(m).so$us$us))"
 	make -r -s -C "$src/$sub" ..=../ subdir="$sub" objdir="$obj" \
 		run-built-tests=no host-test-program-cmd=@SELF@ \
 		--eval "$rule" kml-list-tests
@@ -271,10 +281,13 @@ stage_tests() {
 		list_tests "$sub" >"$outdir/list-$sub.txt" ||
 			die "cannot list the tests of $sub"
 		while IFS=$'\x1f' read -r kind name envs args; do
-			if [ "$kind" = C ]; then
+			case $kind in
+			C)
 				printf '%s/%s\n' "$sub" "$name" >>"$outdir/container-tests.txt"
 				continue
-			fi
+				;;
+			M) continue ;;
+			esac
 			if [ -n "$only" ] && [[ " $only " != *" $sub/$name "* ]]; then
 				continue
 			fi
