@@ -99,7 +99,7 @@ parse_args() {
 		--kmlstat) kmlstat=${2:?}; shift ;;
 		--kernel) kernel=${2:?}; shift ;;
 		--subdirs) subdirs=${2:?}; shift ;;
-		--tests) only=${2:?}; shift ;;
+		--tests) only=${2:?}; only=${only//[$'\t\n']/ }; shift ;;
 		--outdir) outdir=${2:?}; shift ;;
 		--timeout) timeout=${2:?}; shift ;;
 		--smp) smp=${2:?}; shift ;;
