@@ -6,8 +6,9 @@ readonly myname=${0##*/}
 readonly EXIT_USAGE=2
 
 readonly DEFAULT_BINARIES="ls cat sort sha256sum find cp mv rm mkdir ln head tail wc
-tr uniq cut env id stat true false echo seq sleep nproc uname cmp diff"
-readonly DEFAULT_TRUSTED="ls cat sort sha256sum find cp head wc"
+tr uniq cut env id stat true false echo seq sleep nproc uname cmp diff
+sqlite3 python3"
+readonly DEFAULT_TRUSTED="ls cat sort sha256sum find cp head wc sqlite3 python3"
 
 usage() {
 	cat <<EOF
@@ -21,6 +22,8 @@ Write an uncompressed initramfs (newc cpio) for the KML guest:
   /usr/lib/<triplet>/   their libraries (x86_64-linux-gnu, i386-linux-gnu):
                         glibc from the sysroots, the rest from the sysroots
                         if they have them, else from the host
+  /usr/lib/python3.N/   what python3 needs to start (not the whole
+                        standard library)
   /trusted/<binary>     copies of some of them; directory root:root 0755
   /usr/share/kml-test/  test data (--data)
 Ownership and modes come from the cpio list, so no root is needed.
@@ -32,7 +35,8 @@ Options:
                         repeatable, searched in order (e.g. an x86_64 and
                         an i686 sysroot, and a tree of unpacked packages)
   --binaries "A B ..."  programs for /usr/bin (default: coreutils and
-                        findutils programs, see the source)
+                        findutils programs, sqlite3, python3; see
+                        the source)
   --trusted "A B ..."   programs copied to /trusted (default: $DEFAULT_TRUSTED)
   --extra SRC:DEST[:MODE[:UID:GID]]
                         add the file SRC at DEST, with its libraries if it
@@ -40,6 +44,10 @@ Options:
                         repeatable
   --symlink DEST:TARGET add a symbolic link DEST pointing at TARGET,
                         repeatable
+  --tree SRC:DEST       add the directory SRC at DEST as it is: files keep
+                        their modes and symbolic links their targets, root
+                        owns everything, and no libraries are looked up
+                        (the tree brings its own); repeatable
   --data DIR            copy DIR to /usr/share/kml-test
   --init FILE           the /init script (default: tools/guest-init.sh)
   -h, --help            show this help
@@ -60,6 +68,7 @@ datadir=
 init=$(cd "$(dirname "$0")" && pwd)/guest-init.sh
 extras=()
 symlinks=()
+trees=()
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -71,6 +80,7 @@ parse_args() {
 		--trusted) trusted=${2?}; shift ;;
 		--extra) extras+=("${2:?}"); shift ;;
 		--symlink) symlinks+=("${2:?}"); shift ;;
+		--tree) trees+=("${2:?}"); shift ;;
 		--data) datadir=${2:?}; shift ;;
 		--init) init=${2:?}; shift ;;
 		-h|--help) usage; exit 0 ;;
@@ -179,11 +189,31 @@ add_elf_deps() {
 	done
 }
 
+# python3 finds its prefix by the landmark lib/python3.N/os.py (and its
+# exec prefix by lib-dynload/), and stops without the codec of the file
+# system encoding; everything else it needs to start is frozen into the
+# binary.  These few files, not the ~50 MB
+# standard library, keep the image (and every boot) small.
+add_python_startup() {
+	local lib=/usr/lib/$1 file
+
+	for file in os.py encodings/__init__.py encodings/aliases.py \
+		    encodings/utf_8.py; do
+		[ -r "$lib/$file" ] || die "$lib/$file not found: apt-get install lib$1-minimal"
+		add_file "$lib/$file" "$lib/$file" 0644
+	done
+	add_dir "$lib/lib-dynload"
+}
+
 add_program() {
-	local dest=$1 src=$2
+	local dest=$1 src=$2 name
 
 	add_file "$dest" "$src" 0755
 	add_elf_deps "$src"
+	name=$(basename "$(readlink -f "$src")")
+	case $name in
+	python3.[0-9]*) add_python_startup "$name" ;;
+	esac
 }
 
 host_binary() {
@@ -267,6 +297,30 @@ add_symlinks() {
 	done
 }
 
+add_trees() {
+	local tree src dest type mode path
+
+	for tree in ${trees[@]+"${trees[@]}"}; do
+		[[ $tree == ?*:/* ]] || die "--tree $tree: not SRC:DEST"
+		src=${tree%%:*}
+		dest=${tree#*:}
+		dest=${dest%/}
+		[ -d "$src" ] || die "--tree: $src is not a directory"
+		src=$(cd "$src" && pwd)
+		# One find for the whole tree: a stat per file would fork
+		# thousands of times for glibc's tests.
+		while IFS=' ' read -r -d '' type mode path; do
+			case $type in
+			d) add_dir "$dest${path#"$src"}" ;;
+			l) add_symlink "$dest${path#"$src"}" "$(readlink "$path")" ;;
+			f) add_entry "$dest${path#"$src"}" \
+				"file $dest${path#"$src"} $path $mode 0 0" ;;
+			*) die "--tree: $path is neither a file, a directory nor a symbolic link" ;;
+			esac
+		done < <(find "$src" -mindepth 1 -printf '%y %m %p\0')
+	done
+}
+
 write_image() {
 	local list=$tmpdir/cpio.list path
 
@@ -307,6 +361,7 @@ main() {
 	add_data
 	add_extras
 	add_symlinks
+	add_trees
 	write_image
 	msg "wrote $output ($(du -h "$output" | cut -f1), $(( ${#entries[@]} + ${#dirs[@]} )) entries, glibc from ${sysroots[*]})"
 }
