@@ -326,6 +326,12 @@ stage_tests() {
 			ln -sf "$GUEST_BASE/$sub/${so##*/}" "$stage$GUEST_LIBDIR/${so##*/}"
 		done
 	done
+	# glibc's own libraries, also those that tests only dlopen by
+	# name (nptl/tst-unload: libpthread.so.0).
+	for so in "$sysroot/$SYSROOT_LIBDIR"/*.so.*; do
+		[ -e "$stage$GUEST_LIBDIR/${so##*/}" ] ||
+			objcopy --strip-debug "$so" "$stage$GUEST_LIBDIR/${so##*/}"
+	done
 	stage_needed
 	[ "$count" -gt 0 ] || die "no test selected"
 	ntests=$count
