@@ -38,6 +38,8 @@ struct counts
 {
   int kernel_mode;
   unsigned long long way[NR_WAYS];
+  /* Why a program of the trusted directory ran in user mode, or "".  */
+  char refused[256];
 };
 
 static void
@@ -49,8 +51,9 @@ usage (FILE *out)
 	   "Run COMMAND and print how many of its system calls (all threads,\n"
 	   "since its last exec) entered the kernel by each way: the direct\n"
 	   "call of Kernel Mode Linux, or the trapping instructions syscall,\n"
-	   "sysenter and int $0x80.  Needs a kernel built with\n"
-	   "CONFIG_KERNEL_MODE_LINUX.\n"
+	   "sysenter and int $0x80, and, for a program of the trusted\n"
+	   "directory that ran in user mode, why the kernel refused it kernel\n"
+	   "mode.  Needs a kernel built with CONFIG_KERNEL_MODE_LINUX.\n"
 	   "\n"
 	   "  -o FILE     write the summary to FILE instead of standard error\n"
 	   "  -h, --help  show this help\n"
@@ -78,6 +81,9 @@ read_counts (pid_t pid, struct counts *counts)
     {
       if (sscanf (line, "KernelMode: %d", &counts->kernel_mode) == 1)
 	have_mode = true;
+      else if (sscanf (line, "KernelModeRefused: %255[^\n]",
+		       counts->refused) == 1)
+	continue;
       else if (sscanf (line, "SyscallsProcess: direct %llu syscall %llu "
 		       "sysenter %llu int80 %llu", &counts->way[0],
 		       &counts->way[1], &counts->way[2], &counts->way[3]) == 4)
@@ -108,6 +114,9 @@ print_counts (FILE *out, const char *command, const siginfo_t *info,
     fprintf (out, "kmlstat: %s: killed by signal %d (%s), kernel mode %d\n",
 	     command, info->si_status, strsignal (info->si_status),
 	     counts->kernel_mode);
+  if (counts->refused[0] != '\0')
+    fprintf (out, "kmlstat: %s: kernel mode refused: %s\n", command,
+	     counts->refused);
   fprintf (out, "%12s  %s\n%12s  %s\n", "calls", "way",
 	   "------------", "--------");
   for (way = 0; way < NR_WAYS; way++)
