@@ -105,7 +105,7 @@ unpack() {
 	git -C "$tmp" add -A -f
 	git -C "$tmp" -c user.name="KML build" \
 		-c user.email="kml-build@localhost" \
-		commit -q -m "Linux $(make -s -C "$tmp" kernelversion) (Debian linux-source-6.12)"
+		commit -q -m "Linux $(make -s --no-print-directory -C "$tmp" kernelversion) (Debian linux-source-6.12)"
 	git -C "$tmp" tag kml-base
 	mv "$tmp" "$builddir/src"
 }
