@@ -26,6 +26,9 @@ Write an uncompressed initramfs (newc cpio) for the KML guest:
                         standard library)
   /trusted/<binary>     copies of some of them; directory root:root 0755
   /usr/share/kml-test/  test data (--data)
+  /etc/passwd, group    root, nobody, and the unprivileged users of the
+                        security tests: user (1000), kmluser (1001, in
+                        group kml, 900)
 Ownership and modes come from the cpio list, so no root is needed.
 
 Options:
@@ -44,6 +47,9 @@ Options:
                         repeatable
   --symlink DEST:TARGET add a symbolic link DEST pointing at TARGET,
                         repeatable
+  --dir DEST:MODE:UID:GID
+                        add the directory DEST with that mode and owner
+                        (others are root's, 0755); repeatable
   --tree SRC:DEST       add the directory SRC at DEST as it is: files keep
                         their modes and symbolic links their targets, root
                         owns everything, and no libraries are looked up
@@ -69,6 +75,7 @@ init=$(cd "$(dirname "$0")" && pwd)/guest-init.sh
 extras=()
 symlinks=()
 trees=()
+dir_specs=()
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -80,6 +87,7 @@ parse_args() {
 		--trusted) trusted=${2?}; shift ;;
 		--extra) extras+=("${2:?}"); shift ;;
 		--symlink) symlinks+=("${2:?}"); shift ;;
+		--dir) dir_specs+=("${2:?}"); shift ;;
 		--tree) trees+=("${2:?}"); shift ;;
 		--data) datadir=${2:?}; shift ;;
 		--init) init=${2:?}; shift ;;
@@ -240,8 +248,22 @@ add_layout() {
 	add_dir /trusted
 	add_entry /etc/passwd "file /etc/passwd $tmpdir/passwd 0644 0 0"
 	add_entry /etc/group "file /etc/group $tmpdir/group 0644 0 0"
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$tmpdir/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmpdir/group"
+	# user: an unprivileged user of no special group; kmluser: one of
+	# group kml, which a restricted trusted directory admits
+	# (kml.security).
+	cat >"$tmpdir/passwd" <<EOF
+root:x:0:0:root:/root:/bin/sh
+user:x:1000:1000:user:/nonexistent:/bin/sh
+kmluser:x:1001:1001:kmluser:/nonexistent:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/sh
+EOF
+	cat >"$tmpdir/group" <<EOF
+root:x:0:
+kml:x:900:kmluser
+user:x:1000:
+kmluser:x:1001:
+nogroup:x:65534:
+EOF
 	add_file /init "$init" 0755
 }
 
@@ -294,6 +316,22 @@ add_symlinks() {
 	for link in ${symlinks[@]+"${symlinks[@]}"}; do
 		[[ $link == /*:?* ]] || die "--symlink $link: not DEST:TARGET"
 		add_symlink "${link%%:*}" "${link#*:}"
+	done
+}
+
+# After everything else: a directory that a file brought in (0755, root's)
+# gets the mode and owner asked for.
+add_dirs() {
+	local spec dest mode uid gid
+
+	for spec in ${dir_specs[@]+"${dir_specs[@]}"}; do
+		IFS=: read -r dest mode uid gid <<<"$spec"
+		[[ $dest == /?* && $mode =~ ^[0-7]{3,4}$ && $uid =~ ^[0-9]+$ &&
+			$gid =~ ^[0-9]+$ ]] ||
+			die "--dir $spec: not DEST:MODE:UID:GID"
+		dest=${dest%/}
+		add_dir "$(dirname "$dest")"
+		dirs[$dest]="dir $dest $mode $uid $gid"
 	done
 }
 
@@ -362,6 +400,7 @@ main() {
 	add_extras
 	add_symlinks
 	add_trees
+	add_dirs
 	write_image
 	msg "wrote $output ($(du -h "$output" | cut -f1), $(( ${#entries[@]} + ${#dirs[@]} )) entries, glibc from ${sysroots[*]})"
 }
