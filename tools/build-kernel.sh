@@ -128,16 +128,20 @@ series_patches() {
 }
 
 apply_series() {
-	local want have patch stamp=$builddir/series.applied
+	local want have patch saved stamp=$builddir/series.applied
 
 	want=$(series_hash)
 	have=$(cat "$stamp" 2>/dev/null || true)
 	[ "$want" = "$have" ] && return
+	saved=$(mktemp)
+	# shellcheck disable=SC2064 # expand now: the trap outlives this function
+	trap "rm -f '$saved'" EXIT
 
 	if [ -n "$(kgit status --porcelain --untracked-files=no)" ]; then
 		die "$builddir/src has uncommitted changes; commit or stash them before the series is applied again"
 	fi
 	msg "applying kernel-patch/series"
+	save_series_files "$saved"
 	kgit reset -q --hard kml-base
 	while read -r patch; do
 		[ -r "$patch" ] || die "kernel-patch/series names a missing file: $patch"
@@ -147,7 +151,32 @@ apply_series() {
 			die "${patch##*/} does not apply to $(kgit describe --tags)"
 		fi
 	done < <(series_patches)
+	restore_series_mtimes "$saved"
 	printf '%s\n' "$want" >"$stamp"
+}
+
+# Applying the series again rewrites every file it touches, which would
+# make the next build recompile most of the kernel for a change in one
+# patch.  Remember each such file's blob and modification time, and give
+# the files whose contents came out the same their old time back, so that
+# make rebuilds only what changed.
+save_series_files() {
+	local saved=$1 file
+
+	kgit diff --name-only kml-base HEAD -- | while read -r file; do
+		[ -e "$builddir/src/$file" ] || continue
+		printf '%s %s %s\n' "$(kgit rev-parse "HEAD:$file")" \
+			"$(stat -c %Y "$builddir/src/$file")" "$file"
+	done >"$saved"
+}
+
+restore_series_mtimes() {
+	local saved=$1 blob mtime file
+
+	while read -r blob mtime file; do
+		[ "$(kgit rev-parse -q --verify "HEAD:$file" 2>/dev/null)" = "$blob" ] &&
+			touch -d "@$mtime" "$builddir/src/$file"
+	done <"$saved"
 }
 
 # The tree being built: src/ and obj/, or stock-src/ and stock-obj/
