@@ -584,6 +584,10 @@ check_attach (char **prog)
   do
     {
       len = readlink (exe, target, sizeof target - 1);
+      /* The kernel hides the exe link of a KML task from other
+	 processes: the child then runs PROG in kernel mode.  */
+      if (len < 0 && (errno == EACCES || errno == EPERM))
+	break;
       target[len > 0 ? len : 0] = '\0';
       sched_yield ();
     }
