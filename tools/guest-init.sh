@@ -35,5 +35,10 @@ fi
 cd /root || exit 1
 echo KML-GUEST-READY
 # setsid + cttyhack make the console the shell's controlling terminal, so
-# that job control and ^C work when a person uses it.
-exec setsid cttyhack sh
+# that job control and ^C work when a person uses it.  This script stays
+# PID 1, below the shell: orphans (busybox timeout's watcher, a test's
+# leftover children) are given to PID 1, and an interactive busybox sh as
+# PID 1 exits when one of them ends while it reads the console (seen
+# within 20 commands).  A non-interactive sh reaps them while it waits.
+setsid cttyhack sh
+reboot -f
