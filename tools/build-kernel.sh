@@ -1,6 +1,7 @@
 #!/bin/bash
-# Build the guest kernel: Debian's linux-source-6.12 + kernel-patch/series, small config;
-# with --stock the same source and configuration without the series (the benchmark's baseline).
+# Build the guest kernel: Debian's linux-source-6.12 + kernel-patch/series, small or
+# distribution-like config; with --stock the same source and configuration without the
+# series (the benchmark's baseline).
 set -euo pipefail
 
 readonly myname=${0##*/}
@@ -12,7 +13,8 @@ Usage: $myname [options]
 
 Unpack Debian's linux-source-6.12 into a git tree in the build directory,
 apply kernel-patch/series with 'git am', configure tinyconfig plus
-kernel-patch/kml.config and build bzImage (out of tree, with O=).
+kernel-patch/kml.config (plus kernel-patch/distro-like.config with
+--config distro-like) and build bzImage (out of tree, with O=).
 
 With --stock, build the baseline kernel of the benchmark instead: the same
 Debian source without the series (tag kml-base, checked out once as a git
@@ -21,6 +23,10 @@ configuration minus the options the series adds, its own object tree.
 
 Options:
   --stock          build the unpatched kernel (stock-src/, stock-obj/)
+  --config NAME    tiny (default): tinyconfig + kml.config, in obj/;
+                   distro-like: also distro-like.config (mitigations,
+                   preemption, entry and lock debugging, EFI, IBT, KVM),
+                   in obj-distro-like/ (stock-obj-distro-like/)
   --srcdir DIR     project source directory (default: this script's ../)
   --builddir DIR   where the kernel tree and objects go (default: ./linux)
   --tarball FILE   kernel source tarball
@@ -32,6 +38,7 @@ Layout under the build directory:
   src/             git tree: tag kml-base = Debian's source, then one
                    commit per patch of the series
   obj/             object tree; obj/arch/x86/boot/bzImage is the result
+                   (obj-distro-like/ with --config distro-like)
   stock-src/       --stock: git worktree of src/ at kml-base
   stock-obj/       --stock: its objects; stock-obj/arch/x86/boot/bzImage
 
@@ -50,6 +57,7 @@ builddir=$PWD/linux
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=$(nproc)
 stock=0
+config=tiny
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -58,6 +66,14 @@ parse_args() {
 		--builddir) builddir=${2:?}; shift ;;
 		--tarball) tarball=${2:?}; shift ;;
 		--stock) stock=1 ;;
+		--config)
+			config=${2:?}
+			case $config in
+			tiny|distro-like) ;;
+			*) msg "unknown --config '$config': tiny or distro-like"; exit "$EXIT_USAGE" ;;
+			esac
+			shift
+			;;
 		-j) jobs=${2:?}; shift ;;
 		-j*) jobs=${1#-j} ;;
 		-h|--help) usage; exit 0 ;;
@@ -215,12 +231,35 @@ series_symbols() {
 	done < <(series_patches)
 }
 
-# kml.config without the series' own options, for the stock kernel: the
+# The configuration fragments of --config, in the order they apply.
+config_fragments() {
+	printf '%s\n' "$srcdir/kernel-patch/kml.config"
+	[ "$config" = tiny ] ||
+		printf '%s\n' "$srcdir/kernel-patch/$config.config"
+}
+
+# Suffix of the object trees and stamps of --config: none for tiny.
+config_suffix() {
+	[ "$config" = tiny ] || printf -- '-%s' "$config"
+}
+
+# The fragments of --config in one file, for merge_config.sh and the hash.
+# Prints the file's name.
+kml_fragment() {
+	local out
+
+	out=$builddir/kml$(config_suffix).config
+	config_fragments | xargs cat >"$out"
+	printf '%s\n' "$out"
+}
+
+# The fragments without the series' own options, for the stock kernel: the
 # rest of the configuration stays the same, so the baseline differs from
 # the KML kernel only by the series.  Prints the file's name.
 stock_fragment() {
-	local out=$builddir/stock.config symbols
+	local out symbols
 
+	out=$builddir/stock$(config_suffix).config
 	symbols=$(series_symbols | sort -u | tr '\n' ' ')
 	awk -v symbols="$symbols" '
 		BEGIN { n = split(symbols, list, " "); for (i = 1; i <= n; i++) drop["CONFIG_" list[i]] = 1 }
@@ -230,8 +269,8 @@ stock_fragment() {
 			sub(/[= ].*/, "", sym)
 			if (!(sym in drop))
 				print
-		}' "$srcdir/kernel-patch/kml.config" >"$out"
-	msg "stock configuration: kernel-patch/kml.config without the series' options (${symbols% }) -> $out"
+		}' "$(kml_fragment)" >"$out"
+	msg "stock configuration: $config without the series' options (${symbols% }) -> $out"
 	printf '%s\n' "$out"
 }
 
@@ -286,20 +325,21 @@ main() {
 	if [ "$stock" -eq 1 ]; then
 		what=stock
 		srctree=$builddir/stock-src
-		objtree=$builddir/stock-obj
+		objtree=$builddir/stock-obj$(config_suffix)
 		checkout_stock
 		fragment=$(stock_fragment)
 		key=$(sha256sum <"$fragment" | cut -d' ' -f1)
-		stamp=$builddir/stock-config.stamp
+		stamp=$builddir/stock-config$(config_suffix).stamp
 	else
 		what=KML
 		srctree=$builddir/src
-		objtree=$builddir/obj
+		objtree=$builddir/obj$(config_suffix)
 		apply_series
-		fragment=$srcdir/kernel-patch/kml.config
+		fragment=$(kml_fragment)
 		key=$( (cat "$fragment"; series_hash) | sha256sum | cut -d' ' -f1)
-		stamp=$builddir/config.stamp
+		stamp=$builddir/config$(config_suffix).stamp
 	fi
+	what="$what ($config)"
 	configure_kernel "$fragment" "$key" "$stamp"
 	msg "building the $what kernel's bzImage in $objtree with -j$jobs"
 	kmake bzImage ||
