@@ -75,9 +75,10 @@ SYSTEM_REVOCATION_KEYS="" (no file of Debian's certificates is needed),
 MODULE_SIG_KEY="$SIG_KEY" (the build generates its own module
 signing key), then runs 'make olddefconfig' and checks that KML took.
 It reports the options KML depends on at run time: KML stays off (and
-/trusted programs run in user mode) while page table isolation, kernel
-IBT or FRED is active, or under lockdown (Secure Boot).  Boot with pti=off
-on CPUs that need PTI (Meltdown), ibt=off on CPUs with kernel IBT.
+/trusted programs run in user mode) while kernel IBT or FRED is active,
+or under lockdown (Secure Boot).  Boot with ibt=off on CPUs with kernel
+IBT.  Page table isolation needs nothing: KML tasks run on the kernel
+page tables, and every other task keeps it.
 
 Needs (Debian packages): make gcc flex bison bc perl xz-utils dpkg apt
 for the configuration; dpkg-dev debhelper kmod rsync cpio libelf-dev
@@ -393,7 +394,7 @@ report_config() {
 	printf '  %s\n' "$(config_line CPU_MITIGATIONS) ($mit MITIGATION_* options =y)" >&2
 	printf '  %s\n' "$(config_line MITIGATION_PAGE_TABLE_ISOLATION)" >&2
 	if grep -q '^CONFIG_MITIGATION_PAGE_TABLE_ISOLATION=y$' "$config"; then
-		printf '    PTI is active on CPUs affected by Meltdown; KML stays off there unless booted with pti=off\n' >&2
+		printf '    PTI is active on CPUs affected by Meltdown: KML tasks run on the kernel page tables, every other task keeps PTI\n' >&2
 	fi
 	printf '  %s\n' "$(config_line X86_KERNEL_IBT)" >&2
 	if grep -q '^CONFIG_X86_KERNEL_IBT=y$' "$config"; then
@@ -459,10 +460,6 @@ To install (as root; Debian's hooks make the initramfs and the boot entry):
 Boot parameters KML needs on a real machine (doc/KERNEL.md, doc/SECURITY.md):
   - Secure Boot off: this kernel is not signed by Debian, and the lockdown
     Secure Boot turns on refuses KML.
-  - pti=off if Debian's kernel uses page table isolation on this CPU
-    (cat /sys/devices/system/cpu/vulnerabilities/meltdown says
-    "Mitigation: PTI"; Intel CPUs before about 2019).  It gives up the
-    Meltdown protection for every process.
   - ibt=off if the CPU has kernel IBT (the flag "ibt" in /proc/cpuinfo;
     Intel 11th-generation Core, Xeon Sapphire Rapids and later).
   - not fred=on.
