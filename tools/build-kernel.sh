@@ -243,13 +243,31 @@ config_suffix() {
 	[ "$config" = tiny ] || printf -- '-%s' "$config"
 }
 
-# The fragments of --config in one file, for merge_config.sh and the hash.
+# The fragments of --config in one file, for merge_config.sh, the check
+# and the hash: where a later fragment sets an option again (kml.config
+# turns PTI and IBT off, distro-like.config on), only its setting stays.
 # Prints the file's name.
 kml_fragment() {
 	local out
 
 	out=$builddir/kml$(config_suffix).config
-	config_fragments | xargs cat >"$out"
+	config_fragments | xargs cat | awk '
+		{
+			sym = $0
+			sub(/^# /, "", sym)
+			sub(/[= ].*/, "", sym)
+			if (sym ~ /^CONFIG_/) {
+				if (sym in last)
+					dropped[last[sym]] = 1
+				last[sym] = NR
+			}
+			line[NR] = $0
+		}
+		END {
+			for (i = 1; i <= NR; i++)
+				if (!(i in dropped))
+					print line[i]
+		}' >"$out"
 	printf '%s\n' "$out"
 }
 
