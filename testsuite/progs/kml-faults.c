@@ -444,11 +444,13 @@ case_sigreturn_read_selectors (void)
 /* Case 3: `int $N'.  At CPL3 a gate of DPL0 gives #GP, SIGSEGV; the DPL3
    gates (3: SIGTRAP, 4: SIGSEGV) run their handler.  At CPL0 the DPL does
    not stop the software interrupt, so the handler of an exception with an
-   error code finds a frame without one.  */
+   error code finds a frame without one, and an interrupt vector's handler
+   runs without an interrupt: 88 is unused (stress-ng's sigsegv stressor
+   uses it), 236 is the local APIC timer's.  */
 
 #define INT_VECTORS(X) \
   X (1) X (3) X (4) X (5) X (8) X (10) X (11) X (12) X (13) X (14) \
-  X (17) X (21) X (29) X (30)
+  X (17) X (21) X (29) X (30) X (88) X (236)
 
 static void
 software_interrupt (int vector)
