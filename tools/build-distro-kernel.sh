@@ -384,6 +384,16 @@ check_config() {
 	report_config "$base"
 }
 
+# The setting of CONFIG_SYMBOL, and NOTE below it when it is built in.
+report_option() {
+	local symbol=$1 note=$2
+
+	printf '  %s\n' "$(config_line "$symbol")" >&2
+	if grep -q "^CONFIG_$symbol=y\$" "$objtree/.config"; then
+		printf '    %s\n' "$note" >&2
+	fi
+}
+
 # What decides at run time whether KML can be used, as configured.
 report_config() {
 	local base=$1 config=$objtree/.config mit
@@ -392,22 +402,14 @@ report_config() {
 	msg "what KML depends on at run time (doc/KERNEL.md, doc/SECURITY.md):"
 	mit=$(grep -c '^CONFIG_MITIGATION_.*=y$' "$config" || true)
 	printf '  %s\n' "$(config_line CPU_MITIGATIONS) ($mit MITIGATION_* options =y)" >&2
-	printf '  %s\n' "$(config_line MITIGATION_PAGE_TABLE_ISOLATION)" >&2
-	if grep -q '^CONFIG_MITIGATION_PAGE_TABLE_ISOLATION=y$' "$config"; then
-		printf '    PTI is active on CPUs affected by Meltdown: KML tasks run on the kernel page tables, every other task keeps PTI\n' >&2
-	fi
-	printf '  %s\n' "$(config_line X86_KERNEL_IBT)" >&2
-	if grep -q '^CONFIG_X86_KERNEL_IBT=y$' "$config"; then
-		printf '    kernel IBT is active on CPUs with CET-IBT (flag "ibt" in /proc/cpuinfo); KML stays off there unless booted with ibt=off\n' >&2
-	fi
-	printf '  %s\n' "$(config_line X86_FRED)" >&2
-	if grep -q '^CONFIG_X86_FRED=y$' "$config"; then
-		printf '    FRED is active only with fred=on on the command line: do not add it\n' >&2
-	fi
-	printf '  %s\n' "$(config_line LOCK_DOWN_IN_EFI_SECURE_BOOT)" >&2
-	if grep -q '^CONFIG_LOCK_DOWN_IN_EFI_SECURE_BOOT=y$' "$config"; then
-		printf '    Secure Boot turns on lockdown, which refuses KML: boot with Secure Boot off\n' >&2
-	fi
+	report_option MITIGATION_PAGE_TABLE_ISOLATION \
+		"PTI is active on CPUs affected by Meltdown: KML tasks run on the kernel page tables, every other task keeps PTI"
+	report_option X86_KERNEL_IBT \
+		'kernel IBT is active on CPUs with CET-IBT (flag "ibt" in /proc/cpuinfo); KML stays off there unless booted with ibt=off'
+	report_option X86_FRED \
+		"FRED is active only with fred=on on the command line: do not add it"
+	report_option LOCK_DOWN_IN_EFI_SECURE_BOOT \
+		"Secure Boot turns on lockdown, which refuses KML: boot with Secure Boot off"
 	printf '  %s\n' "$(config_line XEN_PV)" "$(config_line AMD_MEM_ENCRYPT)" >&2
 	printf '    (KML stays off in a Xen PV guest and in an SEV-ES guest)\n' >&2
 }
