@@ -243,19 +243,26 @@ config_suffix() {
 	[ "$config" = tiny ] || printf -- '-%s' "$config"
 }
 
-# The fragments of --config in one file, for merge_config.sh, the check
-# and the hash: where a later fragment sets an option again (kml.config
-# turns PTI and IBT off, distro-like.config on), only its setting stays.
-# Prints the file's name.
-kml_fragment() {
-	local out
+# The fragments of --config merged into OUT, without the options SYMBOLS
+# (names without CONFIG_, separated by spaces): where a later fragment
+# sets an option again (kml.config turns PTI and IBT off,
+# distro-like.config on), only its setting stays, as merge_config.sh
+# applies them.  Prints OUT.
+merge_fragments() {
+	local out=$1 symbols=$2
 
-	out=$builddir/kml$(config_suffix).config
-	config_fragments | xargs cat | awk '
+	config_fragments | xargs cat | awk -v symbols="$symbols" '
+		BEGIN {
+			n = split(symbols, list, " ")
+			for (i = 1; i <= n; i++)
+				drop["CONFIG_" list[i]] = 1
+		}
 		{
 			sym = $0
 			sub(/^# /, "", sym)
 			sub(/[= ].*/, "", sym)
+			if (sym in drop)
+				next
 			if (sym ~ /^CONFIG_/) {
 				if (sym in last)
 					dropped[last[sym]] = 1
@@ -265,31 +272,27 @@ kml_fragment() {
 		}
 		END {
 			for (i = 1; i <= NR; i++)
-				if (!(i in dropped))
+				if ((i in line) && !(i in dropped))
 					print line[i]
 		}' >"$out"
 	printf '%s\n' "$out"
+}
+
+# The fragments of --config in one file, for merge_config.sh, the check
+# and the hash.  Prints the file's name.
+kml_fragment() {
+	merge_fragments "$builddir/kml$(config_suffix).config" ""
 }
 
 # The fragments without the series' own options, for the stock kernel: the
 # rest of the configuration stays the same, so the baseline differs from
 # the KML kernel only by the series.  Prints the file's name.
 stock_fragment() {
-	local out symbols
+	local symbols
 
-	out=$builddir/stock$(config_suffix).config
 	symbols=$(series_symbols | sort -u | tr '\n' ' ')
-	awk -v symbols="$symbols" '
-		BEGIN { n = split(symbols, list, " "); for (i = 1; i <= n; i++) drop["CONFIG_" list[i]] = 1 }
-		{
-			sym = $0
-			sub(/^# /, "", sym)
-			sub(/[= ].*/, "", sym)
-			if (!(sym in drop))
-				print
-		}' "$(kml_fragment)" >"$out"
-	msg "stock configuration: $config without the series' options (${symbols% }) -> $out"
-	printf '%s\n' "$out"
+	msg "stock configuration: $config without the series' options (${symbols% })"
+	merge_fragments "$builddir/stock$(config_suffix).config" "$symbols"
 }
 
 # Every option the fragment asks for must be in the final .config: Kconfig
