@@ -84,6 +84,17 @@ run_redis() {
 	echo "# redis-end"
 }
 
+# What the guest kernel does against the CPU's vulnerabilities (the
+# entry and exit work it adds to every trap), as the kernel reports it:
+# "# vulnerability NAME STATE".  Nothing when the kernel has no
+# GENERIC_CPU_VULNERABILITIES.
+mitigation_facts() {
+	for f in /sys/devices/system/cpu/vulnerabilities/*; do
+		[ -r "$f" ] || continue
+		echo "# vulnerability ${f##*/} $(cat "$f")"
+	done
+}
+
 main() {
 	while getopts qa:n:Rh opt; do
 		case $opt in
@@ -101,6 +112,7 @@ main() {
 
 	# redis listens on the loopback device, which nothing else brings up.
 	[ "$redis" -eq 0 ] || ip link set lo up || die "cannot bring up lo"
+	mitigation_facts
 	for dir in "$@"; do
 		clock_facts
 		# Word splitting of ARGS is wanted: they are options.

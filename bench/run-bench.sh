@@ -48,6 +48,8 @@ Options:
                        (default: bench/syscall-bench)
   --guest FILE         the guest runner (default: tools/kml-guest)
   --outdir DIR         where results go (default: bench)
+  --config NAME        the kernels' configuration, for the report (e.g.
+                       tiny, distro-like; default: none named)
   --sysroot DIR        patched glibc sysroot for the host line
                        (default: \$KML_SYSROOT; none: the line says so)
   --guest-glibc TEXT   where the guest image's glibc came from, for the
@@ -79,6 +81,7 @@ initrd=guest/bench.cpio
 bench=bench/syscall-bench
 guest=tools/kml-guest
 outdir=bench
+config_name=
 sysroot=${KML_SYSROOT:-}
 guest_glibc="Debian's (host sysroot /)"
 quick=0
@@ -94,6 +97,7 @@ parse_args() {
 		--bench) bench=${2:?}; shift ;;
 		--guest) guest=${2:?}; shift ;;
 		--outdir) outdir=${2:?}; shift ;;
+		--config) config_name=${2:?}; shift ;;
 		--sysroot) sysroot=${2?}; shift ;;
 		--guest-glibc) guest_glibc=${2:?}; shift ;;
 		--quick) quick=1 ;;
@@ -320,6 +324,7 @@ write_json() {
 		printf '  "host_cpu": %s,\n' "$(json_string "$host_cpu")"
 		printf '  "host_kernel": %s,\n' "$(json_string "$(uname -r)")"
 		printf '  "guest_glibc": %s,\n' "$(json_string "$guest_glibc")"
+		printf '  "config": %s,\n' "$(json_string "$config_name")"
 		printf '  "bench_args": %s,\n' "$(json_string "${bench_opts[*]}")"
 		printf '  "units": {"icount": "guest instructions per call", "tcg": "ns per call (TCG wall time)", "host": "ns per call"},\n'
 		printf '  "kernels": ['
@@ -350,6 +355,7 @@ write_json() {
 print_table() {
 	local mode title
 
+	[ -z "$config_name" ] || printf 'Kernel configuration: %s\n' "$config_name"
 	for mode in icount tcg; do
 		case $mode in
 		icount) title="Guest instructions per call (QEMU TCG, -icount shift=0,sleep=off: exact)" ;;
@@ -396,6 +402,7 @@ print_table() {
 			}
 		}' "$rows"
 	print_redis_rates
+	print_mitigations
 	printf '\nEvery figure includes the loop overhead (the "loop" row).\n'
 	if grep -q 'redis_' "$rows"; then
 		printf 'redis_set and redis_get are per request of redis-benchmark -P 1 -c 1\n'
@@ -406,6 +413,23 @@ print_table() {
 		printf '\nNot measured:\n'
 		printf -- '- %s\n' "${missing[@]}"
 	fi
+}
+
+# The guest kernels' own report of their CPU vulnerability mitigations
+# (bench/guest-bench.sh), from their first boot: under TCG they depend on
+# the CPU model QEMU emulates, and they are the entry and exit work the
+# trapped column carries.
+print_mitigations() {
+	local config label file
+
+	for config in "${configs[@]}"; do
+		label=${config%%=*}
+		file=$outdir/raw/$label-icount-usr.txt
+		grep -q '^# vulnerability ' "$file" || continue
+		printf '\nCPU vulnerabilities in the guest, kernel %s (/sys/devices/system/cpu/vulnerabilities)\n' "$label"
+		sed -n 's/^# vulnerability \([^ ]*\) \(.*\)$/\1\t\2/p' "$file" |
+			awk -F'\t' '{ printf "%-26s %s\n", $1, $2 }'
+	done
 }
 
 # redis under TCG as its users read it: requests per second.
@@ -476,7 +500,7 @@ plot() {
 	gnuplot <<EOF
 set terminal pngcairo size 1100,1300 font ",10" noenhanced
 set output "$outdir/results.png"
-set multiplot layout 3,1 title "syscall-bench$note"
+set multiplot layout 3,1 title "syscall-bench${config_name:+ ($config_name kernels)}$note"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
