@@ -49,7 +49,10 @@ tcb_entry (void)
   return v != 0 && ((const unsigned int *) v)[-1] == 0x314c4d4b ? v : 0;
 }
 #else
-/* tcbhead_t.sysinfo (%fs:0x20): the KML entry of this thread, or 0.  */
+/* tcbhead_t.sysinfo (%fs:0x20): 0, as in Debian's glibc.  The KML entry
+   is not kept in the TCB on x86-64 but in a hidden read-only variable of
+   each of ld.so, libc.so and libc.a (issue 15): a nonzero word here
+   would mean that glibc wrote it after all.  */
 static unsigned long
 tcb_entry (void)
 {

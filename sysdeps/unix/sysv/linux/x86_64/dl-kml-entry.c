@@ -18,9 +18,10 @@
 
 #include <sysdep.h>
 
-/* The kernel-mode entry from AT_SYSINFO, or 0 (no KML: use `syscall').
-   Only ld.so and libc.a have it (sysdep-dl-routines); they read it before
-   the TCB exists, see ENTER_KERNEL in sysdep.h.  Written once by
-   _dl_parse_auxv, before RELRO is applied; it is called with `call', so it
-   is read-only from then on.  */
+/* The kernel-mode entry from AT_SYSINFO, or 0 (no KML: `syscall'): the
+   copy of ld.so and of static programs (sysdep-dl-routines); libc.so has
+   its own (libc-kml-entry.c).  They read it before the TCB exists, see
+   ENTER_KERNEL in sysdep.h.  Written once by _dl_parse_auxv, before RELRO
+   is applied; every system call site calls it, so it is read-only from
+   then on.  */
 unsigned long int _dl_kml_entry attribute_relro;
