@@ -70,8 +70,8 @@ calls_under_foreign_fs (void)
 
 /* The number of system calls of this process that entered the kernel by
    a trap (syscall, sysenter, int $0x80) so far, or -1 on a kernel without
-   KML's counts.  Only system call wrappers and code of its own: it may
-   run under the foreign %fs.  */
+   KML's counts.  Only system call wrappers, string functions that use no
+   TLS, and code of its own: it may run under the foreign %fs.  */
 static long int
 trapped (void)
 {
@@ -104,7 +104,11 @@ trapped (void)
 	p++;
       while (*p != '\0' && *p != ' ' && *p != '\t')
 	p++;
-      v = strtol (p, &p, 10);
+      while (*p == ' ' || *p == '\t')
+	p++;
+      /* Not strtol: it reads the locale through TLS.  */
+      for (v = 0; *p >= '0' && *p <= '9'; p++)
+	v = v * 10 + (*p - '0');
       if (i > 0)
 	sum += v;
     }
