@@ -1,0 +1,280 @@
+/*
+ * The clocks that glibc sends to the vDSO (issue 15): every one of them,
+ * and gettimeofday() and time(), which the vDSO serves itself only for the
+ * high-resolution, coarse and raw clocks and only while the clocksource
+ * has a vDSO mode.  For everything else it falls back to a system call,
+ * which in a KML task must go through the direct entry
+ * (kml.trusted/vdso.exp counts the traps with kmlstat).
+ *
+ * vdso-clocks        one line "NAME ok" per check, in a fixed order, or
+ *                    "NAME FAIL: why"; exit status 1 if any failed
+ * vdso-clocks maps   where the [kml] page lies: "[kml] below [vvar]",
+ *                    "[kml] elsewhere" or "no [kml]"
+ * vdso-clocks bench CLOCK N
+ *                    N calls of clock_gettime(CLOCK), then the CLOCK_MONOTONIC
+ *                    nanoseconds per call: guest instructions per call
+ *                    under -icount shift=0 (CLOCK: a number, e.g. 2 for
+ *                    CLOCK_PROCESS_CPUTIME_ID, 1 for CLOCK_MONOTONIC)
+ *
+ * Built 64-bit and -m32 (i686).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLOCK_TAI
+#define CLOCK_TAI 11
+#endif
+
+static int failures;
+
+static void result(const char *name, const char *why)
+{
+	if (why) {
+		printf("%s FAIL: %s\n", name, why);
+		failures++;
+	} else {
+		printf("%s ok\n", name);
+	}
+}
+
+static volatile unsigned long sink;
+
+/* Some CPU time, so that the CPU clocks move. */
+static void spin(void)
+{
+	for (unsigned long i = 0; i < 2000000; i++)
+		sink += i;
+}
+
+static int ts_valid(const struct timespec *ts)
+{
+	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000;
+}
+
+static int ts_le(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/*
+ * clock_gettime twice with work in between: valid, and not going back.
+ * The alarm clocks need an RTC device: without one they fail with EINVAL,
+ * which is an answer of the kernel as good as a time (may_einval).
+ */
+static void check_gettime(const char *name, clockid_t clock, int may_einval)
+{
+	struct timespec a, b;
+	static char why[128];
+
+	if (clock_gettime(clock, &a) != 0) {
+		if (may_einval && errno == EINVAL) {
+			result(name, NULL);
+			return;
+		}
+		snprintf(why, sizeof(why), "clock_gettime: %s", strerror(errno));
+		result(name, why);
+		return;
+	}
+	spin();
+	if (clock_gettime(clock, &b) != 0) {
+		snprintf(why, sizeof(why), "second clock_gettime: %s",
+			 strerror(errno));
+		result(name, why);
+		return;
+	}
+	if (!ts_valid(&a) || !ts_valid(&b)) {
+		result(name, "not a valid timespec");
+		return;
+	}
+	if (clock != CLOCK_REALTIME && clock != CLOCK_REALTIME_COARSE &&
+	    clock != CLOCK_TAI && !ts_le(&a, &b)) {
+		result(name, "went back");
+		return;
+	}
+	result(name, NULL);
+}
+
+static void check_getres(const char *name, clockid_t clock, int may_einval)
+{
+	struct timespec res;
+	static char why[128];
+
+	if (clock_getres(clock, &res) != 0) {
+		if (may_einval && errno == EINVAL) {
+			result(name, NULL);
+			return;
+		}
+		snprintf(why, sizeof(why), "clock_getres: %s", strerror(errno));
+		result(name, why);
+		return;
+	}
+	if (!ts_valid(&res) || res.tv_sec > 1 ||
+	    (res.tv_sec == 0 && res.tv_nsec == 0)) {
+		result(name, "not a resolution");
+		return;
+	}
+	result(name, NULL);
+}
+
+static pthread_barrier_t checked;
+
+/* A thread that uses CPU time and lives until its clock is checked */
+static void *spinner(void *arg)
+{
+	(void)arg;
+	spin();
+	pthread_barrier_wait(&checked);
+	return NULL;
+}
+
+static int maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long kml_end = 0, vvar_start = 0, start, end;
+	char line[512];
+	int kml = 0;
+
+	if (!f) {
+		perror("/proc/self/maps");
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
+			continue;
+		if (strstr(line, "[kml]")) {
+			kml = 1;
+			kml_end = end;
+		} else if (strstr(line, "[vvar]")) {
+			vvar_start = start;
+		}
+	}
+	fclose(f);
+	if (!kml)
+		puts("no [kml]");
+	else if (kml_end == vvar_start)
+		puts("[kml] below [vvar]");
+	else
+		puts("[kml] elsewhere");
+	return 0;
+}
+
+static int bench(clockid_t clock, long n)
+{
+	struct timespec a, b, ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < n; i++)
+		clock_gettime(clock, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.1f ns per call\n",
+	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec rt, tai;
+	struct timeval tv;
+	clockid_t thread_clock, process_clock;
+	pthread_t thread;
+	clock_t c1, c2;
+	time_t t;
+	int err;
+
+	if (argc == 2 && strcmp(argv[1], "maps") == 0)
+		return maps();
+	if (argc == 4 && strcmp(argv[1], "bench") == 0 && atol(argv[3]) > 0)
+		return bench(atoi(argv[2]), atol(argv[3]));
+	if (argc != 1) {
+		fprintf(stderr, "usage: %s [maps | bench CLOCK N]\n", argv[0]);
+		return 2;
+	}
+
+	/* clock(): CLOCK_PROCESS_CPUTIME_ID */
+	c1 = clock();
+	spin();
+	c2 = clock();
+	result("clock", c1 == (clock_t)-1 || c2 == (clock_t)-1 ? "failed" :
+			c2 < c1 ? "went back" : NULL);
+
+	check_gettime("gettime-process-cputime", CLOCK_PROCESS_CPUTIME_ID, 0);
+	check_gettime("gettime-thread-cputime", CLOCK_THREAD_CPUTIME_ID, 0);
+
+	/* Another thread's CPU clock, our own thread's and our process's */
+	pthread_barrier_init(&checked, NULL, 2);
+	err = pthread_create(&thread, NULL, spinner, NULL);
+	if (err) {
+		result("gettime-pthread-cpuclock", strerror(err));
+	} else {
+		err = pthread_getcpuclockid(thread, &thread_clock);
+		if (err)
+			result("gettime-pthread-cpuclock", strerror(err));
+		else
+			check_gettime("gettime-pthread-cpuclock", thread_clock, 0);
+		pthread_barrier_wait(&checked);
+		pthread_join(thread, NULL);
+	}
+	err = pthread_getcpuclockid(pthread_self(), &thread_clock);
+	if (err)
+		result("gettime-own-pthread-cpuclock", strerror(err));
+	else
+		check_gettime("gettime-own-pthread-cpuclock", thread_clock, 0);
+	err = clock_getcpuclockid(getpid(), &process_clock);
+	if (err)
+		result("gettime-pid-cpuclock", strerror(err));
+	else
+		check_gettime("gettime-pid-cpuclock", process_clock, 0);
+
+	check_gettime("gettime-tai", CLOCK_TAI, 0);
+	check_gettime("gettime-boottime-alarm", CLOCK_BOOTTIME_ALARM, 1);
+	check_gettime("gettime-realtime-alarm", CLOCK_REALTIME_ALARM, 1);
+	/* The vDSO's own clocks: system calls without a vDSO clocksource */
+	check_gettime("gettime-realtime", CLOCK_REALTIME, 0);
+	check_gettime("gettime-monotonic", CLOCK_MONOTONIC, 0);
+	check_gettime("gettime-boottime", CLOCK_BOOTTIME, 0);
+	check_gettime("gettime-monotonic-raw", CLOCK_MONOTONIC_RAW, 0);
+	check_gettime("gettime-realtime-coarse", CLOCK_REALTIME_COARSE, 0);
+	check_gettime("gettime-monotonic-coarse", CLOCK_MONOTONIC_COARSE, 0);
+
+	check_getres("getres-process-cputime", CLOCK_PROCESS_CPUTIME_ID, 0);
+	check_getres("getres-thread-cputime", CLOCK_THREAD_CPUTIME_ID, 0);
+	check_getres("getres-pid-cpuclock", process_clock, 0);
+	check_getres("getres-tai", CLOCK_TAI, 0);
+	check_getres("getres-boottime-alarm", CLOCK_BOOTTIME_ALARM, 1);
+	check_getres("getres-realtime", CLOCK_REALTIME, 0);
+	check_getres("getres-monotonic-raw", CLOCK_MONOTONIC_RAW, 0);
+
+	/* TAI is CLOCK_REALTIME plus the TAI offset (0 unless set). */
+	if (clock_gettime(CLOCK_REALTIME, &rt) != 0 ||
+	    clock_gettime(CLOCK_TAI, &tai) != 0)
+		result("tai-near-realtime", strerror(errno));
+	else
+		result("tai-near-realtime",
+		       tai.tv_sec - rt.tv_sec < 0 || tai.tv_sec - rt.tv_sec > 100 ?
+		       "too far" : NULL);
+
+	/* time() and gettimeofday() go to the vDSO through their IFUNCs. */
+	t = time(NULL);
+	if (t == (time_t)-1 || clock_gettime(CLOCK_REALTIME, &rt) != 0)
+		result("time", "failed");
+	else
+		result("time", rt.tv_sec - t < 0 || rt.tv_sec - t > 2 ?
+				"not CLOCK_REALTIME" : NULL);
+	if (gettimeofday(&tv, NULL) != 0)
+		result("gettimeofday", strerror(errno));
+	else
+		result("gettimeofday",
+		       tv.tv_usec < 0 || tv.tv_usec >= 1000000 ||
+		       tv.tv_sec - t < 0 || tv.tv_sec - t > 2 ?
+		       "not CLOCK_REALTIME" : NULL);
+
+	return failures ? 1 : 0;
+}
