@@ -15,6 +15,8 @@
  *                    nanoseconds per call: guest instructions per call
  *                    under -icount shift=0 (CLOCK: a number, e.g. 2 for
  *                    CLOCK_PROCESS_CPUTIME_ID, 1 for CLOCK_MONOTONIC)
+ * vdso-clocks bench-syscall CLOCK N
+ *                    the same with syscall(SYS_clock_gettime), not the vDSO
  *
  * Built 64-bit and -m32 (i686).
  */
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,13 +169,18 @@ static int maps(void)
 	return 0;
 }
 
-static int bench(clockid_t clock, long n)
+static int bench(clockid_t clock, long n, int raw)
 {
 	struct timespec a, b, ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (long i = 0; i < n; i++)
-		clock_gettime(clock, &ts);
+	if (raw) {
+		for (long i = 0; i < n; i++)
+			syscall(SYS_clock_gettime, clock, &ts);
+	} else {
+		for (long i = 0; i < n; i++)
+			clock_gettime(clock, &ts);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("%.1f ns per call\n",
 	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
@@ -191,10 +199,12 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "maps") == 0)
 		return maps();
-	if (argc == 4 && strcmp(argv[1], "bench") == 0 && atol(argv[3]) > 0)
-		return bench(atoi(argv[2]), atol(argv[3]));
+	if (argc == 4 && strncmp(argv[1], "bench", 5) == 0 && atol(argv[3]) > 0)
+		return bench(atoi(argv[2]), atol(argv[3]),
+			     strcmp(argv[1], "bench-syscall") == 0);
 	if (argc != 1) {
-		fprintf(stderr, "usage: %s [maps | bench CLOCK N]\n", argv[0]);
+		fprintf(stderr, "usage: %s [maps | bench[-syscall] CLOCK N]\n",
+			argv[0]);
 		return 2;
 	}
 
