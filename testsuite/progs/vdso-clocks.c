@@ -72,25 +72,33 @@ static int ts_le(const struct timespec *a, const struct timespec *b)
  * The alarm clocks need an RTC device: without one they fail with EINVAL,
  * which is an answer of the kernel as good as a time (may_einval).
  */
+/*
+ * The result of a call that failed (errno): ok when EINVAL may be the
+ * answer, else a failure that names the call.
+ */
+static void call_failed(const char *name, const char *call, int may_einval)
+{
+	char why[128];
+
+	if (may_einval && errno == EINVAL) {
+		result(name, NULL);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s: %s", call, strerror(errno));
+	result(name, why);
+}
+
 static void check_gettime(const char *name, clockid_t clock, int may_einval)
 {
 	struct timespec a, b;
-	static char why[128];
 
 	if (clock_gettime(clock, &a) != 0) {
-		if (may_einval && errno == EINVAL) {
-			result(name, NULL);
-			return;
-		}
-		snprintf(why, sizeof(why), "clock_gettime: %s", strerror(errno));
-		result(name, why);
+		call_failed(name, "clock_gettime", may_einval);
 		return;
 	}
 	spin();
 	if (clock_gettime(clock, &b) != 0) {
-		snprintf(why, sizeof(why), "second clock_gettime: %s",
-			 strerror(errno));
-		result(name, why);
+		call_failed(name, "second clock_gettime", 0);
 		return;
 	}
 	if (!ts_valid(&a) || !ts_valid(&b)) {
@@ -108,15 +116,9 @@ static void check_gettime(const char *name, clockid_t clock, int may_einval)
 static void check_getres(const char *name, clockid_t clock, int may_einval)
 {
 	struct timespec res;
-	static char why[128];
 
 	if (clock_getres(clock, &res) != 0) {
-		if (may_einval && errno == EINVAL) {
-			result(name, NULL);
-			return;
-		}
-		snprintf(why, sizeof(why), "clock_getres: %s", strerror(errno));
-		result(name, why);
+		call_failed(name, "clock_getres", may_einval);
 		return;
 	}
 	if (!ts_valid(&res) || res.tv_sec > 1 ||
