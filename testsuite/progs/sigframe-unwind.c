@@ -28,6 +28,7 @@
 #include <execinfo.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,6 +197,25 @@ restarted_reader (void *arg)
   return (void *) ret;
 }
 
+/* Start FN (FD) on a new thread and wait until it is blocked, asleep in
+   the kernel (its read): false, after saying so, if there is no thread.  */
+static bool
+start_blocked_reader (const char *what, void *(*fn) (void *), int *fd,
+		      pthread_t *thread)
+{
+  reader_tid = 0;
+  if (pthread_create (thread, NULL, fn, fd) != 0)
+    {
+      printf ("%s: no thread\n", what);
+      failures++;
+      return false;
+    }
+  while (reader_tid == 0)
+    sched_yield ();
+  wait_until_sleeping (reader_tid);
+  return true;
+}
+
 static void
 check_restart (void)
 {
@@ -214,16 +234,8 @@ check_restart (void)
       return;
     }
   handled = 0;
-  reader_tid = 0;
-  if (pthread_create (&thread, NULL, restarted_reader, &fds[0]) != 0)
-    {
-      printf ("%s: no thread\n", what);
-      failures++;
-      return;
-    }
-  while (reader_tid == 0)
-    sched_yield ();
-  wait_until_sleeping (reader_tid);
+  if (!start_blocked_reader (what, restarted_reader, &fds[0], &thread))
+    return;
   pthread_kill (thread, SIGUSR1);
   while (!handled)
     sched_yield ();
@@ -283,16 +295,8 @@ check_cancel (void)
       failures++;
       return;
     }
-  reader_tid = 0;
-  if (pthread_create (&thread, NULL, canceled_reader, &fds[0]) != 0)
-    {
-      printf ("%s: no thread\n", what);
-      failures++;
-      return;
-    }
-  while (reader_tid == 0)
-    sched_yield ();
-  wait_until_sleeping (reader_tid);
+  if (!start_blocked_reader (what, canceled_reader, &fds[0], &thread))
+    return;
   pthread_cancel (thread);
   pthread_join (thread, &ret);
   printf ("%s: %s\n", what,
