@@ -49,7 +49,7 @@ Options:
   --guest FILE         the guest runner (default: tools/kml-guest)
   --outdir DIR         where results go (default: bench)
   --config NAME        the kernels' configuration, for the report (e.g.
-                       tiny, distro-like; default: none named)
+                       tiny, distro; default: none named)
   --sysroot DIR        patched glibc sysroot for the host line
                        (default: \$KML_SYSROOT; none: the line says so)
   --guest-glibc TEXT   where the guest image's glibc came from, for the

@@ -13,8 +13,9 @@ Usage: $myname [options]
 
 Unpack Debian's linux-source-6.12 into a git tree in the build directory,
 apply kernel-patch/series with 'git am', configure tinyconfig plus
-kernel-patch/kml.config (plus kernel-patch/distro-like.config with
---config distro-like) and build bzImage (out of tree, with O=).
+kernel-patch/kml.config (plus kernel-patch/distro.config with --config
+distro, and kernel-patch/debug.config too with --config distro-like) and
+build bzImage (out of tree, with O=).
 
 With --stock, build the baseline kernel of the benchmark instead: the same
 Debian source without the series (tag kml-base, checked out once as a git
@@ -24,9 +25,11 @@ configuration minus the options the series adds, its own object tree.
 Options:
   --stock          build the unpatched kernel (stock-src/, stock-obj/)
   --config NAME    tiny (default): tinyconfig + kml.config, in obj/;
-                   distro-like: also distro-like.config (mitigations,
-                   preemption, entry and lock debugging, EFI, IBT, KVM),
-                   in obj-distro-like/ (stock-obj-distro-like/)
+                   distro: also distro.config (mitigations, preemption,
+                   hardening, EFI, IBT, KVM: what a distribution kernel
+                   runs), in obj-distro/ (stock-obj-distro/);
+                   distro-like: distro + debug.config (entry and lock
+                   debugging, LKDTM: the test kernel), in obj-distro-like/
   --srcdir DIR     project source directory (default: this script's ../)
   --builddir DIR   where the kernel tree and objects go (default: ./linux)
   --tarball FILE   kernel source tarball
@@ -38,7 +41,7 @@ Layout under the build directory:
   src/             git tree: tag kml-base = Debian's source, then one
                    commit per patch of the series
   obj/             object tree; obj/arch/x86/boot/bzImage is the result
-                   (obj-distro-like/ with --config distro-like)
+                   (obj-distro/, obj-distro-like/ with --config)
   stock-src/       --stock: git worktree of src/ at kml-base
   stock-obj/       --stock: its objects; stock-obj/arch/x86/boot/bzImage
 
@@ -69,8 +72,8 @@ parse_args() {
 		--config)
 			config=${2:?}
 			case $config in
-			tiny|distro-like) ;;
-			*) msg "unknown --config '$config': tiny or distro-like"; exit "$EXIT_USAGE" ;;
+			tiny|distro|distro-like) ;;
+			*) msg "unknown --config '$config': tiny, distro or distro-like"; exit "$EXIT_USAGE" ;;
 			esac
 			shift
 			;;
@@ -234,8 +237,13 @@ series_symbols() {
 # The configuration fragments of --config, in the order they apply.
 config_fragments() {
 	printf '%s\n' "$srcdir/kernel-patch/kml.config"
-	[ "$config" = tiny ] ||
-		printf '%s\n' "$srcdir/kernel-patch/$config.config"
+	case $config in
+	distro) printf '%s\n' "$srcdir/kernel-patch/distro.config" ;;
+	distro-like)
+		printf '%s\n' "$srcdir/kernel-patch/distro.config" \
+			"$srcdir/kernel-patch/debug.config"
+		;;
+	esac
 }
 
 # Suffix of the object trees and stamps of --config: none for tiny.
@@ -246,7 +254,7 @@ config_suffix() {
 # The fragments of --config merged into OUT, without the options SYMBOLS
 # (names without CONFIG_, separated by spaces): where a later fragment
 # sets an option again (kml.config turns PTI and IBT off,
-# distro-like.config on), only its setting stays, as merge_config.sh
+# distro.config on), only its setting stays, as merge_config.sh
 # applies them.  Prints OUT.
 merge_fragments() {
 	local out=$1 symbols=$2
