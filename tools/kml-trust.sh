@@ -10,6 +10,10 @@
 # instructions needs objdump (tools/check-syscall-sites.sh, installed next
 # to it as kml-check-syscall-sites), and says so when it is missing.
 set -euo pipefail
+# No process substitution: a system without /dev/fd (an init that mounts
+# only devtmpfs, as the Debian guest's) has none.  Pipelines into a loop
+# run the loop in this shell instead.
+shopt -s lastpipe
 
 readonly myname=${0##*/}
 readonly EXIT_REFUSED=1
@@ -158,7 +162,10 @@ matches() {
 # owner_mode FILE: uid, gid and octal mode of FILE (not following a
 # link), into the globals uid, gid and mode.
 owner_mode() {
-	IFS=' ' read -r uid gid mode < <(stat -c '%u %g %a' -- "$1")
+	local attrs
+
+	attrs=$(stat -c '%u %g %a' -- "$1") || die "cannot read the owner and mode of $1"
+	IFS=' ' read -r uid gid mode <<<"$attrs"
 }
 
 # safe_dir DIR: is DIR root's and not writable by group or others?
@@ -203,9 +210,10 @@ elf_facts() {
 	local key value
 
 	elf=()
+	{ "$elfinfo" "$1" 2>/dev/null || echo "not-elf yes"; } |
 	while read -r key value; do
 		elf[$key]=${elf[$key]:+${elf[$key]} }$value
-	done < <("$elfinfo" "$1" 2>/dev/null || echo "not-elf yes")
+	done
 	[ -z "${elf[not-elf]:-}" ]
 }
 
@@ -483,11 +491,12 @@ list_trusted() {
 
 	echo "Trusted directory $root_dir$trusted_dir: static facts only, nothing was run."
 	echo "Whether a run entered the kernel directly: kmlstat PROGRAM [ARG...]."
+	find "$root_dir$trusted_dir" -mindepth 1 \( -type f -o -type l \) \
+		! -name '.kml-trust.*' -print0 | sort -z |
 	while IFS= read -r -d '' file; do
-		list_one "$file" || true
+		list_one "$file" </dev/null || true
 		count=$((count + 1))
-	done < <(find "$root_dir$trusted_dir" -mindepth 1 \( -type f -o -type l \) \
-			! -name '.kml-trust.*' -print0 | sort -z)
+	done
 	echo "$count files"
 }
 
