@@ -74,11 +74,12 @@ nothing changed for it) that
     code chosen by whoever runs it (by its name, or by a library that
     embeds an interpreter such as libpython): at CPL0 that code is the
     kernel;
-  - is not root's, is writable by group or others, or is setuid or
-    setgid (the copy would lose that bit; a program every user runs for
-    privileges does not belong at CPL0);
+  - is not root's, is writable by group or others, lies in a directory
+    where someone but root can replace it, or is setuid or setgid (the
+    copy would lose that bit; a program every user runs for privileges
+    does not belong at CPL0);
   - has an RPATH or RUNPATH directory that is relative or that someone
-    other than root can write to (ld.so would load its libraries at CPL0).
+    but root can change or make (ld.so would load its libraries at CPL0).
 --force trusts it anyway, with a warning.  And it reports, without
 refusing:
   - how it is linked: dynamically against glibc (direct system calls
@@ -159,14 +160,18 @@ matches() {
 	return 1
 }
 
-# owner_mode FILE: uid, gid and octal mode of FILE (not following a
-# link), into the globals uid, gid and mode.
+# owner_mode FILE [STAT-OPTION]: uid, gid and octal mode of FILE (not
+# following a link, unless -L), into the globals uid, gid and mode.
 owner_mode() {
 	local attrs
 
-	attrs=$(stat -c '%u %g %a' -- "$1") || die "cannot read the owner and mode of $1"
+	attrs=$(stat ${2:+"$2"} -c '%u %g %a' -- "$1") ||
+		die "cannot read the owner and mode of $1"
 	IFS=' ' read -r uid gid mode <<<"$attrs"
 }
+
+# group_other_writable MODE: is the octal MODE writable by group or others?
+group_other_writable() { (( 8#$1 & 8#022 )); }
 
 # safe_dir DIR: is DIR root's and not writable by group or others?
 # Prints why not.
@@ -178,14 +183,45 @@ safe_dir() {
 		echo "owned by uid $uid, not root"
 		return 1
 	fi
-	if (( 8#$mode & 8#022 )); then
+	if group_other_writable "$mode"; then
 		echo "writable by group or others (mode $mode)"
 		return 1
 	fi
 }
 
-# check_trusted_dir: the trusted directory and every directory above it
-# up to the root are real directories, root's, not group/other-writable.
+# safe_path PREFIX PATH: can only root change what PREFIX/PATH is, as far
+# as it exists?  PREFIX and every existing component root's (links
+# followed); a directory writable by group or others only with the
+# sticky bit and above an existing component (no one else can rename or
+# remove root's entries there, anyone can make new ones); the last one
+# not writable by group or others.  Prints why not.
+safe_path() {
+	local path=${1:-/} parts part parent parent_mode uid gid mode
+
+	owner_mode "$path" -L
+	[ "$uid" -eq 0 ] || { echo "$path is owned by uid $uid, not root"; return 1; }
+	IFS=/ read -r -a parts <<<"$2"
+	for part in "${parts[@]}"; do
+		[ -n "$part" ] || continue
+		parent=$path parent_mode=$mode path=${path%/}/$part
+		if [ ! -e "$path" ]; then
+			! group_other_writable "$parent_mode" ||
+				{ echo "$parent is writable by group or others (mode $parent_mode): anyone can make $path"; return 1; }
+			return 0
+		fi
+		owner_mode "$path" -L
+		[ "$uid" -eq 0 ] || { echo "$path is owned by uid $uid, not root"; return 1; }
+		if group_other_writable "$parent_mode" && (( (8#$parent_mode & 8#1000) == 0 )); then
+			echo "$parent is writable by group or others (mode $parent_mode)"
+			return 1
+		fi
+	done
+	! group_other_writable "$mode" ||
+		{ echo "$path is writable by group or others (mode $mode)"; return 1; }
+}
+
+# check_trusted_dir: the trusted directory is a real directory that only
+# root can change, and so is every directory above it up to the root.
 check_trusted_dir() {
 	local dir=$root_dir$trusted_dir why
 
@@ -194,14 +230,8 @@ check_trusted_dir() {
 	[ ! -L "$dir" ] ||
 		die "the trusted directory $dir is a symbolic link: make it a directory"
 	[ -d "$dir" ] || die "the trusted directory $dir is not a directory"
-	while :; do
-		why=$(safe_dir "$dir") ||
-			die "$dir is $why: the kernel trusts no program under it (chown root $dir; chmod go-w $dir)"
-		if [ "$dir" = "${root_dir:-/}" ] || [ "$dir" = / ]; then
-			break
-		fi
-		dir=$(dirname -- "$dir")
-	done
+	why=$(safe_path "$root_dir" "$trusted_dir") ||
+		die "$why: the kernel trusts no program under $dir (chown root, chmod go-w)"
 }
 
 # elf_facts FILE: kml-elfinfo's "KEY VALUE" lines into the associative
@@ -286,23 +316,26 @@ check_runner_libs() {
 	done
 }
 
-# check_source FILE: owner, mode and setuid bits of the file copied.
+# check_source FILE: owner, mode and setuid bits of the file copied (a
+# resolved path), and the directories above it.
 check_source() {
-	local uid gid mode
+	local uid gid mode why
 
 	owner_mode "$1"
 	[ "$uid" -eq 0 ] ||
 		refuse_unless_forced "is not root's (owner uid $uid): whoever owns it decided what would run at CPL0"
-	(( (8#$mode & 8#022) == 0 )) ||
+	! group_other_writable "$mode" ||
 		refuse_unless_forced "is writable by group or others (mode $mode)"
+	why=$(safe_path / "$(dirname -- "$1")") ||
+		refuse_unless_forced "lies where someone but root can replace it: $why"
 	(( (8#$mode & 8#6000) == 0 )) ||
 		refuse_unless_forced "is setuid or setgid (mode $mode): the copy would not be, and a program every user runs for privileges does not belong at CPL0"
 }
 
 # check_run_paths: every RPATH and RUNPATH directory of elf[] absolute and
-# root's all the way down (as far as it exists) under the root.
+# one that only root can change (safe_path) under the root.
 check_run_paths() {
-	local paths dir part path why dirs parts
+	local paths dir why dirs
 
 	paths="${elf[rpath]:-}:${elf[runpath]:-}"
 	[ "$paths" != : ] || return 0
@@ -316,17 +349,8 @@ check_run_paths() {
 		/*) ;;
 		*) refuse_unless_forced "has the relative library directory '$dir', looked up from the working directory of whoever runs it"; continue ;;
 		esac
-		path=${root_dir:-/}
-		IFS=/ read -r -a parts <<<"$dir"
-		for part in "${parts[@]}"; do
-			[ -n "$part" ] || continue
-			path=${path%/}/$part
-			[ -e "$path" ] || break
-			why=$(safe_dir "$path") || {
-				refuse_unless_forced "loads libraries from $dir, and $path is $why"
-				break
-			}
-		done
+		why=$(safe_path "$root_dir" "$dir") ||
+			refuse_unless_forced "loads libraries from $dir, and $why"
 	done
 }
 
