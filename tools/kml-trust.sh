@@ -322,12 +322,13 @@ check_source() {
 	local uid gid mode why
 
 	owner_mode "$1"
-	[ "$uid" -eq 0 ] ||
+	if [ "$uid" -ne 0 ]; then
 		refuse_unless_forced "is not root's (owner uid $uid): whoever owns it decided what would run at CPL0"
-	! group_other_writable "$mode" ||
+	elif group_other_writable "$mode"; then
 		refuse_unless_forced "is writable by group or others (mode $mode)"
-	why=$(safe_path / "$(dirname -- "$1")") ||
+	elif ! why=$(safe_path / "$1"); then
 		refuse_unless_forced "lies where someone but root can replace it: $why"
+	fi
 	(( (8#$mode & 8#6000) == 0 )) ||
 		refuse_unless_forced "is setuid or setgid (mode $mode): the copy would not be, and a program every user runs for privileges does not belong at CPL0"
 }
