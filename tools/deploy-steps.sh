@@ -2,10 +2,11 @@
 # The steps of `make deploy-check`, run as root inside the Debian guest
 # (tools/deploy-check.sh boots it; Debian's dash runs this), as a user
 # would on their own machine: install the project's tools, put a Debian
-# program under /trusted, see it run in kernel mode.
+# program under /trusted with kml-trust, see it run in kernel mode.
 #
 # Its working directory holds what tools/deploy-check.sh copied in
-# (kmlinfo, kmlstat, ...).  One line "PASS: ..." or "FAIL: ..." per check,
+# (kmlinfo, kmlstat, and kml-trust with its helpers kml-elfinfo and
+# kml-check-syscall-sites: `make deploy-check' passes them as --file).  One line "PASS: ..." or "FAIL: ..." per check,
 # "INFO: ..." for what is shown but not judged, a summary line last; exit
 # status 1 if a check failed.
 set -u
@@ -44,6 +45,18 @@ kmlstat_mode() {
 	return "$status"
 }
 
+# trust ARGS...: run kml-trust as typed at a root prompt, show its output
+# (also in $out/trust) and set status to its exit status.
+trust() {
+	echo "# kml-trust $*"
+	kml-trust "$@" >"$out/trust" 2>&1
+	status=$?
+	cat "$out/trust"
+}
+
+# trust_said PATTERN: did the last kml-trust say PATTERN (grep -E)?
+trust_said() { grep -qE -- "$1" "$out/trust"; }
+
 # trapped_calls: the "trapped" count of the last kmlstat summary.
 trapped_calls() {
 	sed -n 's/^ *\([0-9]*\)  trapped$/\1/p' "$out/kmlstat"
@@ -59,10 +72,13 @@ check "the root file system is Debian 12 (/etc/debian_version $(cat /etc/debian_
 check "the kernel is a KML kernel (KernelMode in /proc/self/status)" \
 	grep -q '^KernelMode:' /proc/self/status
 
-step "Installing kmlinfo and kmlstat into /usr/local/bin"
+step "Installing kmlinfo and kmlstat into /usr/local/bin, kml-trust into /usr/local/sbin"
 check "install kmlinfo kmlstat" \
 	install -o root -g root -m 0755 kmlinfo kmlstat /usr/local/bin/
-show ls -l /usr/local/bin/kmlinfo /usr/local/bin/kmlstat
+check "install kml-trust kml-elfinfo kml-check-syscall-sites" \
+	install -o root -g root -m 0755 kml-trust kml-elfinfo \
+	kml-check-syscall-sites /usr/local/sbin/
+show ls -l /usr/local/bin/kmlinfo /usr/local/bin/kmlstat /usr/local/sbin/kml-trust
 
 step "kmlinfo, outside /trusted"
 show kmlinfo | tee "$out/kmlinfo"
@@ -74,11 +90,29 @@ step "A Debian program under /trusted"
 show dpkg-query -S /bin/ls /bin/true
 show dpkg-query -W coreutils libc6
 check "mkdir /trusted (root's, 0755)" install -d -o root -g root -m 0755 /trusted
-check "install /usr/bin/ls /trusted/ls (root's, 0755)" \
-	install -o root -g root -m 0755 /usr/bin/ls /trusted/ls
-check "install kmlinfo /trusted/kmlinfo (root's, 0755)" \
-	install -o root -g root -m 0755 /usr/local/bin/kmlinfo /trusted/kmlinfo
+trust /usr/bin/ls kmlinfo
+check "kml-trust /usr/bin/ls kmlinfo: exit status 0" test "$status" -eq 0
+check "kml-trust: ls is linked against glibc" \
+	trust_said 'dynamically linked against glibc \(/lib64/ld-linux-x86-64.so.2\)'
+# Debian's minimal system has no binutils: the scan must say so.
+if command -v objdump >/dev/null; then
+	check "kml-trust scanned the system-call instructions" \
+		trust_said 'system-call instructions: [0-9]+ guarded'
+else
+	check "kml-trust: 'not checked: objdump missing' (no binutils)" \
+		trust_said 'system-call instructions: not checked: objdump missing'
+fi
 show ls -ld /trusted /trusted/ls /trusted/kmlinfo
+check "/trusted/ls and /trusted/kmlinfo: root's, mode 755" \
+	test "$(stat -c '%U:%G %a' /trusted/ls /trusted/kmlinfo | sort -u)" = "root:root 755"
+check "/trusted/ls is /usr/bin/ls" cmp -s /usr/bin/ls /trusted/ls
+
+step "kml-trust refuses a shell"
+trust /usr/bin/dash
+check "kml-trust /usr/bin/dash: exit status 1" test "$status" -eq 1
+check "kml-trust /usr/bin/dash: says why" \
+	trust_said "refused: it is 'dash', a shell, interpreter or other program that runs code chosen by whoever runs it"
+check "kml-trust /usr/bin/dash: /trusted/dash not made" test ! -e /trusted/dash
 
 step "kmlinfo, inside /trusted"
 show /trusted/kmlinfo | tee "$out/kmlinfo"
@@ -100,14 +134,22 @@ check "/trusted/ls and /usr/bin/ls print the same listing" \
 echo "INFO: /trusted/ls made $(trapped_calls) trapped system calls (Debian's glibc: expected for now)"
 
 step "Debian's true, through kmlstat"
-check "install /usr/bin/true /trusted/true (root's, 0755)" \
-	install -o root -g root -m 0755 /usr/bin/true /trusted/true
+trust /usr/bin/true
+check "kml-trust /usr/bin/true: exit status 0" test "$status" -eq 0
 kmlstat_mode /usr/bin/true
 check "kmlstat /usr/bin/true: exit 0, kernel mode 0" \
 	test "$status.$(cat "$out/mode")" = 0.0
 kmlstat_mode /trusted/true
 check "kmlstat /trusted/true: exit 0, kernel mode 1" \
 	test "$status.$(cat "$out/mode")" = 0.1
+
+step "What is trusted, and taking a program out"
+trust --list
+check "kml-trust --list: exit status 0, /trusted/true listed" \
+	test "$status.$(grep -c '^/trusted/true ' "$out/trust")" = 0.1
+trust --remove true
+check "kml-trust --remove true: exit status 0, /trusted/true gone" \
+	test "$status.$(test -e /trusted/true; echo $?)" = 0.1
 
 rm -rf "$out"
 printf '\ndeploy-steps: %d passed, %d failed\n' "$passes" "$fails"
