@@ -6,9 +6,10 @@
 #
 # Its working directory holds what tools/deploy-check.sh copied in
 # (kmlinfo, kmlstat, and kml-trust with its helpers kml-elfinfo and
-# kml-check-syscall-sites: `make deploy-check' passes them as --file).  One line "PASS: ..." or "FAIL: ..." per check,
-# "INFO: ..." for what is shown but not judged, a summary line last; exit
-# status 1 if a check failed.
+# kml-check-syscall-sites: `make deploy-check' passes them as --file).
+# One line "PASS: ..." or "FAIL: ..." per check, "INFO: ..." for what is
+# shown but not judged, a summary line last; exit status 1 if a check
+# failed.
 set -u
 # The console is a terminal, the log is not.
 export DPKG_COLORS=never
