@@ -13,9 +13,9 @@ Usage: $myname [options]
 
 Unpack Debian's linux-source-6.12 into a git tree in the build directory,
 apply kernel-patch/series with 'git am', configure tinyconfig plus
-kernel-patch/kml.config (plus kernel-patch/distro.config with --config
-distro, and kernel-patch/debug.config too with --config distro-like) and
-build bzImage (out of tree, with O=).
+kernel-patch/kml.config and kernel-patch/debug.config (with --config
+distro: kml.config and distro.config; with --config distro-like: all
+three and lockdep.config) and build bzImage (out of tree, with O=).
 
 With --stock, build the baseline kernel of the benchmark instead: the same
 Debian source without the series (tag kml-base, checked out once as a git
@@ -24,14 +24,15 @@ configuration minus the options the series adds, its own object tree.
 
 Options:
   --stock          build the unpatched kernel (stock-src/, stock-obj/)
-  --config NAME    tiny (default): tinyconfig + kml.config (the test
-                   kernel of make check: mitigations, preemption, EFI,
-                   IBT compiled in), in obj/;
-                   distro: also distro.config (the hardening, KVM, FRED
-                   of a distribution kernel), in obj-distro/
-                   (stock-obj-distro/);
-                   distro-like: distro + debug.config (lockdep and entry
-                   debugging), in obj-distro-like/
+  --config NAME    tiny (default): tinyconfig + kml.config +
+                   debug.config (the test kernel of make check:
+                   mitigations, preemption, EFI, IBT compiled in, the
+                   atomic-sleep and preemption checks), in obj/;
+                   distro: kml.config + distro.config (the hardening,
+                   KVM, FRED of a distribution kernel, no debugging), in
+                   obj-distro/ (stock-obj-distro/);
+                   distro-like: distro + debug.config + lockdep.config
+                   (lockdep and entry debugging), in obj-distro-like/
   --srcdir DIR     project source directory (default: this script's ../)
   --builddir DIR   where the kernel tree and objects go (default: ./linux)
   --tarball FILE   kernel source tarball
@@ -240,10 +241,12 @@ series_symbols() {
 config_fragments() {
 	printf '%s\n' "$srcdir/kernel-patch/kml.config"
 	case $config in
+	tiny) printf '%s\n' "$srcdir/kernel-patch/debug.config" ;;
 	distro) printf '%s\n' "$srcdir/kernel-patch/distro.config" ;;
 	distro-like)
 		printf '%s\n' "$srcdir/kernel-patch/distro.config" \
-			"$srcdir/kernel-patch/debug.config"
+			"$srcdir/kernel-patch/debug.config" \
+			"$srcdir/kernel-patch/lockdep.config"
 		;;
 	esac
 }
