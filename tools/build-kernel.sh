@@ -24,12 +24,14 @@ configuration minus the options the series adds, its own object tree.
 
 Options:
   --stock          build the unpatched kernel (stock-src/, stock-obj/)
-  --config NAME    tiny (default): tinyconfig + kml.config, in obj/;
-                   distro: also distro.config (mitigations, preemption,
-                   hardening, EFI, IBT, KVM: what a distribution kernel
-                   runs), in obj-distro/ (stock-obj-distro/);
-                   distro-like: distro + debug.config (entry and lock
-                   debugging, LKDTM: the test kernel), in obj-distro-like/
+  --config NAME    tiny (default): tinyconfig + kml.config (the test
+                   kernel of make check: mitigations, preemption, EFI,
+                   IBT compiled in), in obj/;
+                   distro: also distro.config (the hardening, KVM, FRED
+                   of a distribution kernel), in obj-distro/
+                   (stock-obj-distro/);
+                   distro-like: distro + debug.config (lockdep and entry
+                   debugging), in obj-distro-like/
   --srcdir DIR     project source directory (default: this script's ../)
   --builddir DIR   where the kernel tree and objects go (default: ./linux)
   --tarball FILE   kernel source tarball
@@ -253,8 +255,7 @@ config_suffix() {
 
 # The fragments of --config merged into OUT, without the options SYMBOLS
 # (names without CONFIG_, separated by spaces): where a later fragment
-# sets an option again (kml.config turns PTI and IBT off,
-# distro.config on), only its setting stays, as merge_config.sh
+# sets an option again, only its setting stays, as merge_config.sh
 # applies them.  Prints OUT.
 merge_fragments() {
 	local out=$1 symbols=$2
