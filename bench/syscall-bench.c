@@ -159,9 +159,10 @@ static void run_syscall_insn(unsigned long n)
 }
 
 /*
- * The KML direct entry without glibc: "call *%r11" to AT_SYSINFO, the
- * `syscall' fallback where there is none (vdso/kml.h), so the same binary
- * measures the direct path from /trusted and the trap elsewhere.
+ * The KML direct entry without glibc: "call *%r11" to AT_SYSINFO, inline
+ * as glibc's calls are (kml_syscall6_inline of vdso/kml.h), with the
+ * `syscall' fallback where there is none, so the same binary measures
+ * the direct path from /trusted and the trap elsewhere.
  */
 static void run_direct_call(unsigned long n)
 {
@@ -169,7 +170,8 @@ static void run_direct_call(unsigned long n)
 	unsigned long i;
 
 	for (i = 0; i < n; i++) {
-		long ret = kml_syscall0(entry, SYS_getppid);
+		long ret = kml_syscall6_inline(entry, SYS_getppid,
+						0, 0, 0, 0, 0, 0);
 
 		if (ret != parent_pid)
 			call_failed("direct", "call *AT_SYSINFO (SYS_getppid)", ret);

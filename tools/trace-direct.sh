@@ -9,9 +9,10 @@ usage() {
 	cat <<EOF
 Usage: $myname [--builddir DIR] [--output FILE] [--timeout SECS]
 
-Boot the guest with QEMU's gdbstub, run /trusted/direct-only (1000 direct
-getppid calls) and let gdb single-step one call from entry_KML_direct
-until the CPU is back in user code.  Writes the instruction trace (one
+Boot the guest with QEMU's gdbstub, run /trusted/direct-test getppid (one
+getppid through libkml's stub, after glibc's own direct calls) and let
+gdb single-step that call from entry_KML_direct until the CPU is back in
+user code.  Writes the instruction trace (one
 "x/i \$pc" line per instruction) to FILE, then prints how many kernel
 instructions the round trip took, per function, and fails if the trace
 contains an instruction that the fast exit must not use: iret, sysret,
@@ -65,13 +66,14 @@ cleanup() {
 	rm -f "${gdb_script:-}"
 }
 
-# Stop at the entry, then step until RIP is a user address again.
+# Stop at the entry for getppid (RAX: the system call number, 110), then
+# step until RIP is a user address again.
 write_gdb_script() {
 	cat >"$gdb_script" <<'EOF'
 set pagination off
 set confirm off
 target remote :1234
-hbreak entry_KML_direct
+hbreak entry_KML_direct if $rax == 110
 continue
 delete
 set $steps = 0
@@ -98,7 +100,7 @@ main() {
 	msg "booting the guest frozen, with the gdbstub on :1234"
 	"$builddir/tools/kml-guest" --timeout "$timeout_secs" \
 		--qemu-arg -s --qemu-arg -S --append nokaslr \
-		run -- /trusted/direct-only >/dev/null &
+		run -- /trusted/direct-test getppid >/dev/null &
 	guest_pid=$!
 	timeout "$timeout_secs" gdb -q -batch -x "$gdb_script" \
 		"$vmlinux" 2>&1 |

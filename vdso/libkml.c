@@ -7,5 +7,5 @@
 unsigned long
 kml_entry (void)
 {
-  return getauxval (KML_AT_SYSINFO);
+  return kml_entry_from_sysinfo (getauxval (KML_AT_SYSINFO));
 }

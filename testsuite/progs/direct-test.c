@@ -4,8 +4,9 @@
    Makes the system calls of CHECK with vdso/kml.h: through the direct
    entry from /trusted (AT_SYSINFO), through the syscall fallback anywhere
    else.  Prints "CHECK ok" when the results are what the kernel's system
-   call semantics say, so both ways must print the same.  Built with
-   -mno-red-zone: the call writes below RSP (vdso/kml.h).  */
+   call semantics say, so both ways must print the same.  Its C code
+   calls libkml's kml_syscall6; the assembly functions below make the
+   call themselves where a C function cannot (a new stack, a restorer).  */
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -133,10 +134,28 @@ check_fork (void)
 
 static char *const true_argv[] = { "true", NULL };
 
+/* vfork, in assembly as glibc's vfork.S: the child returns from here
+   and calls other functions on the shared stack, which overwrite this
+   function's return address slot before the parent returns through it.
+   So the return address goes to a register first (RDI survives the
+   call), and the return is a jump.  kml_syscall6 cannot do this.  */
+__attribute__ ((returns_twice)) long vfork_direct (unsigned long entry);
+__asm__ (".text\n"
+	 "vfork_direct:\n\t"
+	 "mov %rdi, %r11\n\t"
+	 "pop %rdi\n\t"
+	 "mov $" "58" ", %eax\n\t"	/* SYS_vfork */
+	 "test %r11, %r11\n\t"
+	 "jz 1f\n\t"
+	 "call *%r11\n\t"
+	 "jmp *%rdi\n"
+	 "1:\tsyscall\n\t"
+	 "jmp *%rdi\n");
+
 static int
 check_vfork (void)
 {
-  long pid = kml_syscall0 (entry, SYS_vfork);
+  long pid = vfork_direct (entry);
 
   /* The child shares this stack: it only execs or exits.  */
   if (pid == 0)
