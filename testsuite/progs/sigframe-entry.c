@@ -17,7 +17,10 @@
      thread there.  Every write () must return its length, and
      backtrace () in the handler must reach the caller of the function
      that makes the calls from every signal,
-     counted apart for those at AT_SYSINFO.
+     counted apart for those at AT_SYSINFO, or at the vDSO's
+     __kernel_kml_restart, where Kernel Mode Linux delivers a signal that
+     found the thread at its entry (the same stack, with unwind
+     information).
 
    One line per check, the same from /trusted under Kernel Mode Linux as
    from anywhere else, except the first line of the timer's part, which
@@ -25,10 +28,12 @@
    every check passed.  */
 
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <execinfo.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/time.h>
 #include <sys/ucontext.h>
@@ -125,6 +130,23 @@ check_step (int fd)
 /* Written by the handler.  */
 static volatile int signals, at_entry, at_entry_unwound, elsewhere_unwound;
 
+/* Whether a signal found the thread at the entry: PC is AT_SYSINFO, or
+   the start of the vDSO's __kernel_kml_restart, where the kernel moves
+   such a signal (dladdr () knows the vDSO's symbols).  */
+static int
+at_entry_pc (void *pc)
+{
+  Dl_info info;
+
+  if (sysinfo == NULL)
+    return 0;
+  if (pc == sysinfo)
+    return 1;
+  return dladdr (pc, &info) && info.dli_sname != NULL
+	 && info.dli_saddr == pc
+	 && strcmp (info.dli_sname, "__kernel_kml_restart") == 0;
+}
+
 static void
 on_alarm (int sig, siginfo_t *si, void *ctx)
 {
@@ -133,7 +155,7 @@ on_alarm (int sig, siginfo_t *si, void *ctx)
 
   (void) sig;
   (void) si;
-  if (sysinfo != NULL && pc == sysinfo)
+  if (at_entry_pc (pc))
     {
       at_entry++;
       at_entry_unwound += unwound;
