@@ -17,15 +17,25 @@
  *                    CLOCK_PROCESS_CPUTIME_ID, 1 for CLOCK_MONOTONIC)
  * vdso-clocks bench-syscall CLOCK N
  *                    the same with syscall(SYS_clock_gettime), not the vDSO
+ * vdso-clocks vdso-calls
+ *                    how often glibc enters the vDSO's clock_gettime and
+ *                    clock_getres for each clock: one line "NAME vdso=N"
+ *                    per call, in a fixed order.  A KML task's glibc makes
+ *                    the system call itself for the CPU-time clocks (0),
+ *                    every other process calls the vDSO for every clock (1)
  *
  * Built 64-bit and -m32 (i686).
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -189,6 +199,206 @@ static int bench(clockid_t clock, long n, int raw)
 	return 0;
 }
 
+/*
+ * vdso-calls: every vDSO function that glibc calls for clock_gettime and
+ * clock_getres gets a jump to a counting replacement at its entry.  glibc
+ * keeps the functions' addresses (GLRO(dl_vdso_clock_gettime64) etc.),
+ * resolved at start-up, so the jump must be in the vDSO's text: made
+ * writable with mprotect, as debuggers write their breakpoints there (the
+ * mapping may be written, copy-on-write).  The replacements make the
+ * system call through glibc's syscall() and return what the vDSO would:
+ * 0 or -errno.
+ */
+/* volatile: the replacements run from code the compiler does not see */
+static volatile unsigned long vdso_entered;
+
+static long vdso_result(long r)
+{
+	vdso_entered++;
+	return r == -1 ? -errno : r;
+}
+
+static int vdso_gettime(clockid_t clock, void *ts)
+{
+	return vdso_result(syscall(SYS_clock_gettime, clock, ts));
+}
+
+static int vdso_getres(clockid_t clock, void *ts)
+{
+	return vdso_result(syscall(SYS_clock_getres, clock, ts));
+}
+
+#if defined(__i386__)
+static int vdso_gettime64(clockid_t clock, void *ts)
+{
+	return vdso_result(syscall(SYS_clock_gettime64, clock, ts));
+}
+
+static int vdso_getres64(clockid_t clock, void *ts)
+{
+	return vdso_result(syscall(SYS_clock_getres_time64, clock, ts));
+}
+#endif
+
+static const struct vdso_hook {
+	const char *name;
+	void *replacement;
+	int optional;		/* not in every kernel's vDSO */
+} vdso_hooks[] = {
+	{ "__vdso_clock_gettime", vdso_gettime, 0 },
+	{ "__vdso_clock_getres", vdso_getres, 0 },
+#if defined(__i386__)
+	{ "__vdso_clock_gettime64", vdso_gettime64, 0 },
+	{ "__vdso_clock_getres_time64", vdso_getres64, 1 },
+#endif
+};
+
+/* NAME's address in the vDSO at BASE, or NULL; its size in *SIZE */
+static unsigned char *vdso_sym(const unsigned char *base, const char *name,
+			       size_t *size)
+{
+	const ElfW(Ehdr) *eh = (const void *)base;
+	const ElfW(Phdr) *ph = (const void *)(base + eh->e_phoff);
+	const ElfW(Shdr) *sh = (const void *)(base + eh->e_shoff);
+	uintptr_t bias = (uintptr_t)base;
+
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			bias = (uintptr_t)base - ph[i].p_vaddr;
+			break;
+		}
+	for (int i = 0; i < eh->e_shnum; i++) {
+		const ElfW(Sym) *sym;
+		const char *str;
+		size_t n;
+
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		sym = (const void *)(base + sh[i].sh_offset);
+		str = (const char *)base + sh[sh[i].sh_link].sh_offset;
+		n = sh[i].sh_size / sizeof(*sym);
+		for (size_t j = 0; j < n; j++)
+			if (sym[j].st_shndx != SHN_UNDEF &&
+			    strcmp(str + sym[j].st_name, name) == 0) {
+				*size = sym[j].st_size;
+				return (unsigned char *)(bias + sym[j].st_value);
+			}
+	}
+	return NULL;
+}
+
+/* Jump from AT to TARGET: movabs/mov TARGET, %rax/%eax; jmp *%rax/%eax */
+static size_t put_jump(unsigned char *at, void *target)
+{
+	uintptr_t t = (uintptr_t)target;
+	size_t n = 0;
+
+#if defined(__x86_64__)
+	at[n++] = 0x48;
+#endif
+	at[n++] = 0xb8;
+	memcpy(at + n, &t, sizeof(t));
+	n += sizeof(t);
+	at[n++] = 0xff;
+	at[n++] = 0xe0;
+	return n;
+}
+
+static int hook_vdso(void)
+{
+	unsigned char *base = (unsigned char *)getauxval(AT_SYSINFO_EHDR);
+	const ElfW(Ehdr) *eh = (const void *)base;
+	const ElfW(Phdr) *ph;
+	uintptr_t start = 0, end = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (!base) {
+		puts("no vDSO");
+		return 1;
+	}
+	ph = (const void *)(base + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			start = (uintptr_t)base & -page;
+			end = ((uintptr_t)base + ph[i].p_memsz + page - 1) & -page;
+			break;
+		}
+	if (!end || mprotect((void *)start, end - start,
+			     PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
+		printf("vDSO not writable: %s\n", strerror(errno));
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(vdso_hooks) / sizeof(vdso_hooks[0]); i++) {
+		const struct vdso_hook *hook = &vdso_hooks[i];
+		unsigned char jump[16];
+		unsigned char *at;
+		size_t size = 0;
+
+		at = vdso_sym(base, hook->name, &size);
+		if (!at) {
+			if (hook->optional)
+				continue;
+			printf("%s not in the vDSO\n", hook->name);
+			return 1;
+		}
+		if (put_jump(jump, NULL) > size) {
+			printf("%s too short for a jump\n", hook->name);
+			return 1;
+		}
+		put_jump(at, hook->replacement);
+	}
+	/* Executable again, not writable: the vDSO as before */
+	if (mprotect((void *)start, end - start, PROT_READ | PROT_EXEC) != 0) {
+		printf("mprotect: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* One line: how often CALL entered the vDSO's clock functions */
+#define VDSO_CALLS(name, call)						\
+	do {								\
+		vdso_entered = 0;					\
+		(void)(call);						\
+		printf("%s vdso=%lu\n", name, vdso_entered);		\
+	} while (0)
+
+static int vdso_calls(void)
+{
+	clockid_t thread_clock, process_clock;
+	struct timespec ts;
+
+	if (pthread_getcpuclockid(pthread_self(), &thread_clock) != 0 ||
+	    clock_getcpuclockid(getpid(), &process_clock) != 0) {
+		puts("no CPU clock ids");
+		return 1;
+	}
+	if (hook_vdso() != 0)
+		return 1;
+	VDSO_CALLS("clock", clock());
+	VDSO_CALLS("gettime-process-cputime",
+		   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts));
+	VDSO_CALLS("gettime-thread-cputime",
+		   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts));
+	VDSO_CALLS("gettime-own-pthread-cpuclock",
+		   clock_gettime(thread_clock, &ts));
+	VDSO_CALLS("gettime-pid-cpuclock", clock_gettime(process_clock, &ts));
+	VDSO_CALLS("gettime-monotonic", clock_gettime(CLOCK_MONOTONIC, &ts));
+	VDSO_CALLS("gettime-boottime-alarm",
+		   clock_gettime(CLOCK_BOOTTIME_ALARM, &ts));
+	VDSO_CALLS("getres-process-cputime",
+		   clock_getres(CLOCK_PROCESS_CPUTIME_ID, &ts));
+	VDSO_CALLS("getres-thread-cputime",
+		   clock_getres(CLOCK_THREAD_CPUTIME_ID, &ts));
+	VDSO_CALLS("getres-own-pthread-cpuclock",
+		   clock_getres(thread_clock, &ts));
+	VDSO_CALLS("getres-pid-cpuclock", clock_getres(process_clock, &ts));
+	VDSO_CALLS("getres-monotonic", clock_getres(CLOCK_MONOTONIC, &ts));
+	VDSO_CALLS("getres-boottime-alarm",
+		   clock_getres(CLOCK_BOOTTIME_ALARM, &ts));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec rt, tai;
@@ -201,11 +411,13 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "maps") == 0)
 		return maps();
+	if (argc == 2 && strcmp(argv[1], "vdso-calls") == 0)
+		return vdso_calls();
 	if (argc == 4 && strncmp(argv[1], "bench", 5) == 0 && atol(argv[3]) > 0)
 		return bench(atoi(argv[2]), atol(argv[3]),
 			     strcmp(argv[1], "bench-syscall") == 0);
 	if (argc != 1) {
-		fprintf(stderr, "usage: %s [maps | bench[-syscall] CLOCK N]\n",
+		fprintf(stderr, "usage: %s [maps | vdso-calls | bench[-syscall] CLOCK N]\n",
 			argv[0]);
 		return 2;
 	}
