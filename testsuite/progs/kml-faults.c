@@ -838,6 +838,35 @@ case_entry_push_fault (void)
 }
 #endif
 
+/* Case 9: a call through a null pointer.  The signal frame holds the
+   task's own PC (0) and code segment, as at CPL3, so that a handler that
+   repairs the PC and returns resumes the task in its own mode.  */
+static void
+report_frame (int sig, siginfo_t *info, void *ucontext)
+{
+  const ucontext_t *uc = ucontext;
+#ifdef __x86_64__
+  unsigned long pc = uc->uc_mcontext.gregs[REG_RIP];
+  unsigned int cs = uc->uc_mcontext.gregs[REG_CSGSFS] & 0xffff;
+#else
+  unsigned long pc = uc->uc_mcontext.gregs[REG_EIP];
+  unsigned int cs = uc->uc_mcontext.gregs[REG_CS] & 0xffff;
+#endif
+
+  say ("%s: %s code=%s pc=%#lx cs=%#x\n", case_name, signal_name (sig),
+       code_name (sig, info->si_code), pc, cs);
+  _exit (0);
+}
+
+static void
+case_call_null (void)
+{
+  void (*volatile null_function) (void) = 0;
+
+  handle (SIGSEGV, report_frame, 0);
+  null_function ();
+}
+
 struct fault_case
 {
   const char *name;
@@ -872,6 +901,7 @@ static const struct fault_case cases[] = {
 #else
   { "entry-push-fault", case_entry_push_fault, 0 },
 #endif
+  { "call-null", case_call_null, 0 },
 };
 
 #define NCASES (sizeof cases / sizeof cases[0])
