@@ -299,10 +299,12 @@ build_glibc() {
 	fi
 	msg "building glibc with -j$jobs (log: $builddir/build.log; minutes)"
 	rm -f "$stamp"
-	# Progress: one line per subdirectory on stderr, everything in the log.
+	# Progress: one line per subdirectory on stderr (when make first
+	# enters it, whatever its depth), everything in the log.
 	if ! make -C "$builddir/obj" -j"$jobs" 2>&1 |
 		tee "$builddir/build.log" |
-		sed -un 's/^make\[2\]: Entering directory .*\/src\/\([A-Za-z0-9_-]*\).*/  building \1/p' >&2; then
+		sed -un "s/^make\[[0-9]*\]: Entering directory '.*\/src\/\([A-Za-z0-9_-]*\)'\$/\1/p" |
+		gawk '!seen[$0]++ { print "  building " $0; fflush() }' >&2; then
 		tail -n 30 "$builddir/build.log" >&2
 		die "glibc build failed; see $builddir/build.log"
 	fi
