@@ -152,6 +152,95 @@ __asm__ (".text\n"
 	 "1:\tsyscall\n\t"
 	 "jmp *%rdi\n");
 
+/* The SYSCALL instruction itself, as a Go runtime or a JIT makes it:
+   raw_getppid (FLAGS, OUT) loads RFLAGS = FLAGS and a pattern into every
+   other register, makes getppid with SYSCALL and stores what comes back:
+   OUT[0..14] the registers in the order of raw_names, OUT[RAW_FLAGS]
+   RFLAGS after the call, OUT[RAW_NEXT] the address after the SYSCALL.
+   It returns with RFLAGS clean again (AC would make the caller's
+   unaligned accesses fault).  */
+enum { RAW_RCX = 2, RAW_R11 = 10, RAW_REGS = 15, RAW_FLAGS = 15,
+       RAW_NEXT = 16, RAW_OUT = 17 };
+static const char *const raw_names[RAW_REGS] = {
+  "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11",
+  "r12", "r13", "r14", "r15"
+};
+void raw_getppid (unsigned long flags, unsigned long *out);
+__asm__ (".text\n"
+	 "raw_getppid:\n\t"
+	 "push %rbx\n\tpush %rbp\n\tpush %r12\n\tpush %r13\n\t"
+	 "push %r14\n\tpush %r15\n\t"
+	 "push %rsi\n\t"			/* OUT, at 0(%rsp) */
+	 "push %rdi\n\t"			/* FLAGS, for the POPF */
+	 "mov $0x1111, %ebx\n\tmov $0x3333, %edx\n\tmov $0x4444, %esi\n\t"
+	 "mov $0x5555, %edi\n\tmov $0x6666, %ebp\n\tmov $0x8888, %r8d\n\t"
+	 "mov $0x9999, %r9d\n\tmov $0xaaaa, %r10d\n\tmov $0xcccc, %r12d\n\t"
+	 "mov $0xdddd, %r13d\n\tmov $0xeeee, %r14d\n\tmov $0xffff, %r15d\n\t"
+	 "mov $-1, %rcx\n\tmov $-1, %r11\n\t"
+	 "mov $" "110" ", %eax\n\t"		/* SYS_getppid */
+	 "popfq\n\t"
+	 "syscall\n"
+	 "raw_getppid_next:\n\t"
+	 "pushfq\n\t"
+	 "xchg %rax, 8(%rsp)\n\t"		/* RAX out, OUT in */
+	 "mov %rbx, 8(%rax)\n\tmov %rcx, 16(%rax)\n\tmov %rdx, 24(%rax)\n\t"
+	 "mov %rsi, 32(%rax)\n\tmov %rdi, 40(%rax)\n\tmov %rbp, 48(%rax)\n\t"
+	 "mov %r8, 56(%rax)\n\tmov %r9, 64(%rax)\n\tmov %r10, 72(%rax)\n\t"
+	 "mov %r11, 80(%rax)\n\tmov %r12, 88(%rax)\n\tmov %r13, 96(%rax)\n\t"
+	 "mov %r14, 104(%rax)\n\tmov %r15, 112(%rax)\n\t"
+	 "pop %rcx\n\t"				/* RFLAGS after */
+	 "mov %rcx, 120(%rax)\n\t"
+	 "pop %rcx\n\t"				/* RAX */
+	 "mov %rcx, (%rax)\n\t"
+	 "lea raw_getppid_next(%rip), %rcx\n\t"
+	 "mov %rcx, 128(%rax)\n\t"
+	 "push $0x202\n\t"
+	 "popfq\n\t"
+	 "pop %r15\n\tpop %r14\n\tpop %r13\n\tpop %r12\n\t"
+	 "pop %rbp\n\tpop %rbx\n\t"
+	 "ret\n");
+
+/* At CPL3, SYSRET gives RCX the address after the SYSCALL, R11 the
+   RFLAGS that SYSCALL saw (RF clear), and everything else back; a KML
+   task's SYSCALL must leave the same, whichever exit the kernel takes:
+   with nothing but arithmetic flags set, or with DF or AC as well.  */
+static int
+check_raw_syscall (void)
+{
+  static const unsigned long pattern[RAW_REGS] = {
+    0, 0x1111, 0, 0x3333, 0x4444, 0x5555, 0x6666, 0x8888, 0x9999, 0xaaaa, 0,
+    0xcccc, 0xdddd, 0xeeee, 0xffff
+  };
+  /* CF PF AF ZF SF OF; then with DF; then with AC.  */
+  static const unsigned long flag_sets[] = { 0x8d5, 0xcd5, 0x408d5 };
+  unsigned long out[RAW_OUT];
+  size_t i, r;
+
+  for (i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++)
+    {
+      unsigned long flags = flag_sets[i] | 0x202;	/* IF, bit 1 */
+
+      raw_getppid (flags, out);
+      if ((long) out[0] != getppid ())
+	return fail ("raw-syscall", "getppid", out[0]);
+      if (out[RAW_RCX] != out[RAW_NEXT])
+	return fail ("raw-syscall", "rcx is not the return address",
+		     out[RAW_RCX]);
+      if (out[RAW_R11] != flags)
+	return fail ("raw-syscall", "r11 is not the rflags before",
+		     out[RAW_R11]);
+      if (out[RAW_FLAGS] != flags)
+	return fail ("raw-syscall", "rflags after", out[RAW_FLAGS]);
+      for (r = 1; r < RAW_REGS; r++)
+	if (r != RAW_RCX && r != RAW_R11 && out[r] != pattern[r])
+	  {
+	    printf ("raw-syscall: %s is %#lx\n", raw_names[r], out[r]);
+	    return fail ("raw-syscall", "a register changed", flags);
+	  }
+    }
+  return ok ("raw-syscall");
+}
+
 static int
 check_vfork (void)
 {
@@ -484,7 +573,7 @@ main (int argc, char **argv)
     { "exit_group", check_exit_group }, { "clone", check_clone },
     { "clone3", check_clone3 }, { "signal", check_signal },
     { "seccomp", check_seccomp }, { "efault", check_efault },
-    { "cancel", check_cancel },
+    { "cancel", check_cancel }, { "raw-syscall", check_raw_syscall },
   };
   size_t i;
 
