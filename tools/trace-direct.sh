@@ -1,5 +1,6 @@
 #!/bin/bash
-# Trace one KML direct system call round trip, instruction by instruction.
+# Trace one system call round trip of a KML or an ordinary task,
+# instruction by instruction.
 set -euo pipefail
 
 readonly myname=${0##*/}
@@ -7,20 +8,31 @@ readonly EXIT_USAGE=2
 
 usage() {
 	cat <<EOF
-Usage: $myname [--builddir DIR] [--output FILE] [--timeout SECS]
+Usage: $myname [--way WAY] [--builddir DIR] [--output FILE] [--timeout SECS]
 
-Boot the guest with QEMU's gdbstub, run /trusted/direct-test getppid (one
-getppid through libkml's stub, after glibc's own direct calls) and let
-gdb single-step that call from entry_KML_direct until the CPU is back in
-user code.  Writes the instruction trace (one
-"x/i \$pc" line per instruction) to FILE, then prints how many kernel
-instructions the round trip took, per function, and fails if the trace
-contains an instruction that the fast exit must not use: iret, sysret,
-sysexit, a CR3 write, wrmsr or verw.
+Boot the guest with QEMU's gdbstub, run one getppid the WAY says, and let
+gdb single-step it from the kernel's entry until the CPU is back in user
+code:
+
+  direct   /trusted/direct-test getppid: one call through libkml's stub
+           (after glibc's own direct calls), from entry_KML_direct
+  syscall  /trusted/direct-test raw-syscall: a SYSCALL instruction at
+           CPL0, from entry_SYSCALL_64
+  trapped  /usr/bin/direct-test raw-syscall: the same SYSCALL from an
+           ordinary task at CPL3, from entry_SYSCALL_64
+
+Writes the instruction trace (one "x/i \$pc" line per instruction) to
+FILE, then prints how many kernel instructions the round trip took, per
+function, and how many privileged or serialising instructions it ran,
+the one that entered the kernel included (on hardware these cost far
+more than the one instruction QEMU's icount counts).  For direct and
+syscall, fails if the trace contains an instruction that the KML fast
+exit must not use: iret, sysret, sysexit, a CR3 write, wrmsr or verw.
 
 Options:
+  --way WAY        direct (default), syscall or trapped
   --builddir DIR   the configured build directory (default: .)
-  --output FILE    the trace (default: BUILDDIR/bench/direct-trace.txt)
+  --output FILE    the trace (default: BUILDDIR/bench/WAY-trace.txt)
   --vmlinux FILE   the booted kernel's symbols (default:
                    BUILDDIR/linux/obj/vmlinux; KML_KERNEL picks the image)
   --timeout SECS   limit for the guest and gdb (default: 300)
@@ -34,6 +46,7 @@ EOF
 msg() { printf '%s: %s\n' "$myname" "$*" >&2; }
 die() { msg "error: $*"; exit 1; }
 
+way=direct
 builddir=.
 output=
 vmlinux=
@@ -42,6 +55,7 @@ timeout_secs=300
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--way) way=${2:?}; shift ;;
 		--builddir) builddir=${2:?}; shift ;;
 		--output) output=${2:?}; shift ;;
 		--vmlinux) vmlinux=${2:?}; shift ;;
@@ -51,7 +65,11 @@ parse_args() {
 		esac
 		shift
 	done
-	output=${output:-$builddir/bench/direct-trace.txt}
+	case $way in
+	direct|syscall|trapped) ;;
+	*) msg "--way must be direct, syscall or trapped, not '$way'"; exit "$EXIT_USAGE" ;;
+	esac
+	output=${output:-$builddir/bench/$way-trace.txt}
 	vmlinux=${vmlinux:-$builddir/linux/obj/vmlinux}
 }
 
@@ -67,13 +85,19 @@ cleanup() {
 }
 
 # Stop at the entry for getppid (RAX: the system call number, 110), then
-# step until RIP is a user address again.
+# step until RIP is a user address again.  direct-test's raw-syscall loads
+# R15 and R14 with a pattern that nothing else in the guest has at a
+# getppid.
 write_gdb_script() {
-	cat >"$gdb_script" <<'EOF'
-set pagination off
-set confirm off
-target remote :1234
-hbreak entry_KML_direct if $rax == 110
+	# shellcheck disable=SC2016 # gdb's registers, not the shell's
+	local breakpoint='entry_KML_direct if $rax == 110'
+
+	# shellcheck disable=SC2016
+	[ "$way" = direct ] ||
+		breakpoint='entry_SYSCALL_64 if $rax == 110 && $r15 == 0xffff && $r14 == 0xeeee'
+	printf 'set pagination off\nset confirm off\ntarget remote :1234\n' >"$gdb_script"
+	printf 'hbreak %s\n' "$breakpoint" >>"$gdb_script"
+	cat >>"$gdb_script" <<'EOF'
 continue
 delete
 set $steps = 0
@@ -91,6 +115,11 @@ EOF
 
 main() {
 	parse_args "$@"
+	case $way in
+	direct) way_command=(/trusted/direct-test getppid) ;;
+	syscall) way_command=(/trusted/direct-test raw-syscall) ;;
+	trapped) way_command=(/usr/bin/direct-test raw-syscall) ;;
+	esac
 	check_deps
 	mkdir -p "$(dirname "$output")"
 	gdb_script=$(mktemp)
@@ -100,7 +129,7 @@ main() {
 	msg "booting the guest frozen, with the gdbstub on :1234"
 	"$builddir/tools/kml-guest" --timeout "$timeout_secs" \
 		--qemu-arg -s --qemu-arg -S --append nokaslr \
-		run -- /trusted/direct-test getppid >/dev/null &
+		run -- "${way_command[@]}" >/dev/null &
 	guest_pid=$!
 	timeout "$timeout_secs" gdb -q -batch -x "$gdb_script" \
 		"$vmlinux" 2>&1 |
@@ -111,10 +140,24 @@ main() {
 	awk '/^0x/ { fn = $2; sub(/^</, "", fn); sub(/[+>].*$/, "", fn); count[fn]++; n++ }
 	     END { for (f in count) printf "%6d  %s\n", count[f], f; printf "%6d  total kernel instructions\n", n }' \
 		"$output" | sort -n
+	privileged_counts
+	[ "$way" != trapped ] || return 0
 	if grep -E $'\t(iret|sysret|sysexit|wrmsr|verw)|mov[q]? +%[a-z0-9]+,%cr3' "$output"; then
 		die "the round trip has an instruction the fast exit must not use"
 	fi
 	msg "no IRET, SYSRET, SYSEXIT, CR3 write, WRMSR or VERW in the round trip"
+}
+
+# The privileged and serialising instructions of the trace, one line
+# "N  MNEMONIC" each, and the instruction that entered the kernel, which
+# ran before the breakpoint (a call for direct: not privileged).
+privileged_counts() {
+	{
+		[ "$way" = direct ] || echo syscall
+		awk -F'\t' '/^0x/ { split($2, f, " "); print f[1] }' "$output" |
+			grep -xE 'iret[lq]?|sysret[lq]?|sysexit[lq]?|swapgs|cli|sti|popf[q]?|lfence|mfence|verw|wrmsr|rdmsr|rdtscp?|cpuid|invpcid|serialize|lidt[q]?' || true
+		grep -E $'\tmov[q]? +%[a-z0-9]+,%cr3' "$output" | sed 's/.*/mov-to-cr3/' || true
+	} | sort | uniq -c | awk '{ printf "%6d  %s (privileged or serialising)\n", $1, $2 }'
 }
 
 main "$@"
