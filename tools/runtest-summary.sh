@@ -30,6 +30,9 @@ reported success but a count above is not zero or no test passed at all.
 EOF
 }
 
+# The results that count as failed (with the logs' Tcl ERRORs).
+readonly FAILED_RESULT='^(FAIL|XPASS|KPASS|UNRESOLVED): '
+
 runtest=${RUNTEST_PROG:-runtest}
 tool=""
 srcdir=""
@@ -177,15 +180,15 @@ report_test() {
 	fi
 	printf '%s: %s passed, %s failed, %s s\n' "$test" \
 		"$(count '^PASS: ' "$sum")" \
-		"$(count '^(FAIL|XPASS|KPASS|UNRESOLVED): ' "$sum")" "$secs"
-	grep -E '^(FAIL|XPASS|KPASS|UNRESOLVED): ' "$sum" || true
+		"$(count "$FAILED_RESULT" "$sum")" "$secs"
+	grep -E "$FAILED_RESULT" "$sum" || true
 	[ ! -e "$log" ] || grep -E '^ERROR: ' "$log" || true
 }
 
 # runtest once per .exp file, KML_TEST_JOBS at a time; 0 when all
 # returned 0.
 run_split() {
-	local jobs=$1 rundir=$tool.runs status=0 i=0 rc pid test
+	local jobs=$1 rundir=$tool.runs status=0 i=0 rc pid test secs
 	local -a tests=() order=() dirs=()
 	local -A test_of=() index_of=() start_of=()
 
@@ -221,9 +224,9 @@ run_split() {
 		test=${test_of[$pid]}
 		unset "test_of[$pid]"
 		[ "$rc" -eq 0 ] || status=1
-		echo "$((SECONDS - start_of[$pid])) $test" >>"$tool.times"
-		report_test "$rundir/${index_of[$test]}" "$test" "$rc" \
-			"$((SECONDS - start_of[$pid]))"
+		secs=$((SECONDS - start_of[$pid]))
+		echo "$secs $test" >>"$tool.times"
+		report_test "$rundir/${index_of[$test]}" "$test" "$rc" "$secs"
 	done
 	sort -k1,1nr -o "$tool.times" "$tool.times"
 	merge_results "$rundir" "${dirs[@]}"
@@ -264,7 +267,7 @@ main() {
 		exit 1
 	fi
 	passed=$(count '^PASS: ' "${sums[@]}")
-	failed=$(count '^(FAIL|XPASS|KPASS|UNRESOLVED): ' "${sums[@]}")
+	failed=$(count "$FAILED_RESULT" "${sums[@]}")
 	errors=$(count '^ERROR: ' "${sums[@]/%.sum/.log}")
 	failed=$((failed + errors))
 	if [ "$status" -eq 0 ] && { [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; }; then
