@@ -5,6 +5,8 @@ set -euo pipefail
 
 readonly myname=${0##*/}
 readonly EXIT_USAGE=2
+# A CR3 write in the trace (one "x/i" line)
+readonly CR3_WRITE=$'\tmov[q]? +%[a-z0-9]+,%cr3'
 
 usage() {
 	cat <<EOF
@@ -65,8 +67,24 @@ parse_args() {
 		esac
 		shift
 	done
+	# What runs in the guest, and where gdb stops: at the entry for
+	# getppid (RAX: the system call number, 110).  direct-test's
+	# raw-syscall loads R15 and R14 with a pattern that nothing else in
+	# the guest has at a getppid.
+	# shellcheck disable=SC2016 # gdb's registers, not the shell's
+	local raw_syscall_stop='entry_SYSCALL_64 if $rax == 110 && $r15 == 0xffff && $r14 == 0xeeee'
+
+	# shellcheck disable=SC2016
 	case $way in
-	direct|syscall|trapped) ;;
+	direct)
+		way_command=(/trusted/direct-test getppid)
+		breakpoint='entry_KML_direct if $rax == 110' ;;
+	syscall)
+		way_command=(/trusted/direct-test raw-syscall)
+		breakpoint=$raw_syscall_stop ;;
+	trapped)
+		way_command=(/usr/bin/direct-test raw-syscall)
+		breakpoint=$raw_syscall_stop ;;
 	*) msg "--way must be direct, syscall or trapped, not '$way'"; exit "$EXIT_USAGE" ;;
 	esac
 	output=${output:-$builddir/bench/$way-trace.txt}
@@ -84,17 +102,8 @@ cleanup() {
 	rm -f "${gdb_script:-}"
 }
 
-# Stop at the entry for getppid (RAX: the system call number, 110), then
-# step until RIP is a user address again.  direct-test's raw-syscall loads
-# R15 and R14 with a pattern that nothing else in the guest has at a
-# getppid.
+# Stop at the breakpoint, then step until RIP is a user address again.
 write_gdb_script() {
-	# shellcheck disable=SC2016 # gdb's registers, not the shell's
-	local breakpoint='entry_KML_direct if $rax == 110'
-
-	# shellcheck disable=SC2016
-	[ "$way" = direct ] ||
-		breakpoint='entry_SYSCALL_64 if $rax == 110 && $r15 == 0xffff && $r14 == 0xeeee'
 	printf 'set pagination off\nset confirm off\ntarget remote :1234\n' >"$gdb_script"
 	printf 'hbreak %s\n' "$breakpoint" >>"$gdb_script"
 	cat >>"$gdb_script" <<'EOF'
@@ -115,11 +124,6 @@ EOF
 
 main() {
 	parse_args "$@"
-	case $way in
-	direct) way_command=(/trusted/direct-test getppid) ;;
-	syscall) way_command=(/trusted/direct-test raw-syscall) ;;
-	trapped) way_command=(/usr/bin/direct-test raw-syscall) ;;
-	esac
 	check_deps
 	mkdir -p "$(dirname "$output")"
 	gdb_script=$(mktemp)
@@ -142,7 +146,7 @@ main() {
 		"$output" | sort -n
 	privileged_counts
 	[ "$way" != trapped ] || return 0
-	if grep -E $'\t(iret|sysret|sysexit|wrmsr|verw)|mov[q]? +%[a-z0-9]+,%cr3' "$output"; then
+	if grep -E $'\t(iret|sysret|sysexit|wrmsr|verw)'"|$CR3_WRITE" "$output"; then
 		die "the round trip has an instruction the fast exit must not use"
 	fi
 	msg "no IRET, SYSRET, SYSEXIT, CR3 write, WRMSR or VERW in the round trip"
@@ -156,7 +160,7 @@ privileged_counts() {
 		[ "$way" = direct ] || echo syscall
 		awk -F'\t' '/^0x/ { split($2, f, " "); print f[1] }' "$output" |
 			grep -xE 'iret[lq]?|sysret[lq]?|sysexit[lq]?|swapgs|cli|sti|popf[q]?|lfence|mfence|verw|wrmsr|rdmsr|rdtscp?|cpuid|invpcid|serialize|lidt[q]?' || true
-		grep -E $'\tmov[q]? +%[a-z0-9]+,%cr3' "$output" | sed 's/.*/mov-to-cr3/' || true
+		grep -E "$CR3_WRITE" "$output" | sed 's/.*/mov-to-cr3/' || true
 	} | sort | uniq -c | awk '{ printf "%6d  %s (privileged or serialising)\n", $1, $2 }'
 }
 
