@@ -1,18 +1,18 @@
 #!/bin/bash
 # Download Debian's i386 programs (coreutils:i386 by default) and the
-# libraries they need besides glibc, and unpack them for the i686 guest.
+# libraries they need besides glibc, and unpack them for the IA-32 guests.
 set -euo pipefail
 
 readonly myname=${0##*/}
 readonly EXIT_USAGE=2
 readonly PACKAGES_DEFAULT=coreutils
 # glibc's own packages: the i686 sysroot (build-glibc.sh --arch i686)
-# replaces them.
+# replaces them, unless --with-glibc.
 readonly GLIBC_PACKAGES="libc6 libc-bin libc6-i686"
 
 usage() {
 	cat <<EOF
-Usage: $myname [--outdir DIR] [PACKAGE...]
+Usage: $myname [--outdir DIR] [--with-glibc] [PACKAGE...]
 
 Download Debian's i386 build of each PACKAGE (default: $PACKAGES_DEFAULT)
 and of every package it depends on (Depends and Pre-Depends, recursively)
@@ -29,8 +29,13 @@ Nothing is installed on this machine.  They run on the i686 sysroot:
 Needs dpkg's i386 architecture and apt's i386 package lists; './setup'
 (as root) enables them: dpkg --add-architecture i386; apt-get update.
 
+With --with-glibc, glibc's packages are not left out: 'libc6 --with-glibc'
+gives Debian's own i386 glibc (and libgcc-s1), for IA-32 programs in a
+guest without the i686 sysroot.
+
 Options:
   --outdir DIR   where to put debs/, root/ and packages.txt (default: ./i386)
+  --with-glibc   keep glibc's own packages in the dependencies
   -h, --help     show this help
 
 Incremental: the packages are downloaded and unpacked again only when the
@@ -44,6 +49,7 @@ msg() { printf '%s: %s\n' "$myname" "$*" >&2; }
 die() { msg "error: $*"; exit 1; }
 
 outdir=./i386
+excluded=$GLIBC_PACKAGES
 roots=()
 tmpdirs=()
 
@@ -60,6 +66,7 @@ parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--outdir) outdir=${2:?--outdir needs a directory}; shift ;;
+		--with-glibc) excluded= ;;
 		-h|--help) usage; exit 0 ;;
 		-*) msg "unknown option '$1' (try --help)"; exit "$EXIT_USAGE" ;;
 		*) roots+=("$1") ;;
@@ -82,7 +89,8 @@ check_deps() {
 		die "apt knows no ${roots[0]}:i386: check the name; or apt has no i386 package lists yet: run ./setup as root (it does: apt-get update)"
 }
 
-# PACKAGE... and what they need at run time, recursively, without glibc:
+# PACKAGE... and what they need at run time, recursively, without the
+# excluded packages (glibc's, unless --with-glibc):
 # "name version" lines (the candidate versions), sorted.  One apt-cache
 # call per level of dependencies: each call reads apt's whole cache.
 closure() {
@@ -98,7 +106,7 @@ closure() {
 		# "  Depends: libacl1:i386" (the first of alternatives only).
 		while read -r pkg; do
 			pkg=${pkg%%:*}
-			case " $GLIBC_PACKAGES " in
+			case " $excluded " in
 			*" $pkg "*) continue ;;
 			esac
 			[ -n "${seen[$pkg]:-}" ] || next+=("$pkg")

@@ -2,7 +2,7 @@
    system call entry, AT_SYSINFO (issue 15, item 4): kml_entry32 under
    Kernel Mode Linux, before the entry has done anything, and
    __kernel_vsyscall elsewhere.  Built -m32 for the i686 guest tests
-   (kml.trusted/sigframe-unwind.exp).
+   (kml.trusted/sigframe-unwind-i686.exp).
 
    - Exactly there: the thread single-steps (EFLAGS.TF) into glibc's
      write () to /dev/null; its `call *%gs:0x10' traps with the PC at

@@ -1,6 +1,6 @@
 /* C++ destructors on pthread_cancel () of an IA-32 thread (issue 15,
    item 4), built g++ -m32 for the i686 guest tests
-   (kml.trusted/sigframe-unwind.exp), dynamic and static.
+   (kml.trusted/sigframe-unwind-i686.exp), dynamic and static.
 
    A thread blocked in glibc's read () holds an object whose destructor
    notes that it ran, inside a try block that catches the forced unwind

@@ -1,6 +1,6 @@
 /* Unwinding through the signal frames of an IA-32 program (issue 15,
    item 4), built -m32 -fexceptions for the i686 guest tests
-   (kml.trusted/sigframe-unwind.exp), dynamic and static.
+   (kml.trusted/sigframe-unwind-i686.exp), dynamic and static.
 
    - A handler for a signal raised two calls deep walks the stack with
      backtrace () and with _Unwind_Backtrace (), for an rt frame

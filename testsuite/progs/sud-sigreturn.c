@@ -1,5 +1,5 @@
 /* Syscall user dispatch and the signal restorers of IA-32 programs
-   (kml.trusted/sud-sigreturn.exp).
+   (kml.trusted/sud-sigreturn-i686.exp).
 
    Syscall user dispatch (prctl PR_SET_SYSCALL_USER_DISPATCH) turns every
    system call made outside an allowed region while the selector byte says
