@@ -2,17 +2,22 @@
 # The steps of `make deploy-check`, run as root inside the Debian guest
 # (tools/deploy-check.sh boots it; Debian's dash runs this), as a user
 # would on their own machine: install the project's tools, put a Debian
-# program under /trusted with kml-trust, see it run in kernel mode.
+# program under /trusted with kml-trust, see it run in kernel mode;
+# install the patched glibc's libc6 package, then Debian's over it, then
+# the patched one again, and see what each does to the trusted program.
 #
 # Its working directory holds what tools/deploy-check.sh copied in
-# (kmlinfo, kmlstat, and kml-trust with its helpers kml-elfinfo and
-# kml-check-syscall-sites: `make deploy-check' passes them as --file).
+# (kmlinfo, kmlstat, kml-trust with its helpers kml-elfinfo and
+# kml-check-syscall-sites, libc6-kml.deb and libc6-debian.deb: `make
+# deploy-check' passes them as --file).
 # One line "PASS: ..." or "FAIL: ..." per check, "INFO: ..." for what is
 # shown but not judged, a summary line last; exit status 1 if a check
 # failed.
 set -u
 # The console is a terminal, the log is not.
 export DPKG_COLORS=never
+# dpkg -i of libc6 asks (debconf) about restarting services: not here.
+export DEBIAN_FRONTEND=noninteractive
 
 passes=0
 fails=0
@@ -24,8 +29,13 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # step TITLE: a heading, so that a log reads as a user's session.
 step() { printf '\n== %s\n' "$*"; }
 
-# show COMMAND...: print the command as typed at a root prompt, then run it.
-show() { echo "# $*"; "$@"; }
+# show COMMAND...: print the command as typed at a root prompt, run it,
+# and set status to its exit status.
+show() {
+	echo "# $*"
+	"$@"
+	status=$?
+}
 
 # check DESCRIPTION COMMAND...: PASS if COMMAND succeeds.
 check() {
@@ -132,7 +142,118 @@ check "/trusted/ls and /usr/bin/ls print the same listing" \
 	cmp -s "$out/stdout" "$out/usr-ls"
 # Debian's own glibc makes its system calls with the syscall instruction
 # also in kernel mode: they trap (the patched glibc makes them direct).
-echo "INFO: /trusted/ls made $(trapped_calls) trapped system calls (Debian's glibc: expected for now)"
+check "kmlstat /trusted/ls on Debian's glibc: its system calls trap ($(trapped_calls))" \
+	test "$(trapped_calls)" -gt 0
+
+# ls_in_kernel_mode TRAPS: /trusted/ls runs in kernel mode, prints what
+# /usr/bin/ls printed, and its system calls trap (TRAPS "some") or not
+# ("none").
+ls_in_kernel_mode() {
+	kmlstat_mode /trusted/ls -l /usr/bin
+	check "kmlstat /trusted/ls: exit status 0, kernel mode 1" \
+		test "$status.$(cat "$out/mode")" = 0.1
+	check "/trusted/ls prints the same listing as before" \
+		cmp -s "$out/stdout" "$out/usr-ls"
+	case $1 in
+	none) check "kmlstat /trusted/ls: no system call trapped" \
+		test "$(trapped_calls)" = 0 ;;
+	some) check "kmlstat /trusted/ls: its system calls trap ($(trapped_calls))" \
+		test "$(trapped_calls)" -gt 0 ;;
+	esac
+}
+
+# libc_is_kml: is the system's libc.so.6 the KML build (its banner)?
+libc_is_kml() { grep -q 'Debian GLIBC [^,)]*, KML)' /lib/x86_64-linux-gnu/libc.so.6; }
+
+step "The patched glibc, as Debian's libc6 package (tools/mkdeb-libc6.sh)"
+show dpkg-deb -f libc6-kml.deb Package Version Architecture
+show dpkg -i libc6-kml.deb
+check "dpkg -i libc6-kml.deb: exit status 0" test "$status" -eq 0
+check "libc6 is installed, with Debian's version" \
+	test "$(dpkg-query -W -f='${Status} ${Version}' libc6)" = \
+	"install ok installed $(dpkg-deb -f libc6-kml.deb Version)"
+check "the system's libc.so.6 is the KML build" libc_is_kml
+ls_in_kernel_mode none
+kmlstat_mode /usr/bin/ls -l /usr/bin
+check "kmlstat /usr/bin/ls on the patched glibc: exit 0, kernel mode 0, same listing" \
+	test "$status.$(cat "$out/mode").$(cmp -s "$out/stdout" "$out/usr-ls"; echo $?)" = 0.0.0
+check "kmlstat /usr/bin/ls on the patched glibc: its system calls trap, as before" \
+	test "$(trapped_calls)" -gt 0
+
+# A security update of Debian's glibc replaces the package (apt upgrade
+# installs the newer version over it): installing Debian's own package
+# again does the same here, without the network.
+step "Debian's libc6 over it again (what a glibc security update does)"
+show dpkg -i libc6-debian.deb
+check "dpkg -i libc6-debian.deb: exit status 0" test "$status" -eq 0
+check "the system's libc.so.6 is Debian's build" eval '! libc_is_kml'
+ls_in_kernel_mode some
+
+step "The patched glibc once more"
+show dpkg -i libc6-kml.deb
+check "dpkg -i libc6-kml.deb: exit status 0" test "$status" -eq 0
+ls_in_kernel_mode none
+
+# The guest has no network, not even lo: redis listens on a Unix socket.
+redis_socket=/run/redis-kml.sock
+
+# redis_up: does the redis-server answer PING within 60 s?
+redis_up() {
+	for _ in $(seq 60); do
+		[ "$(redis-cli -s "$redis_socket" ping 2>/dev/null)" = PONG ] && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# redis_ended PID: did the server end within 30 s (else it is killed)?
+redis_ended() {
+	for _ in $(seq 30); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+	done
+	kill -KILL "$1"
+	return 1
+}
+
+step "A real daemon: Debian's redis-server under /trusted"
+trust /usr/bin/redis-server
+check "kml-trust /usr/bin/redis-server: exit status 0" test "$status" -eq 0
+echo "# kmlstat -o kmlstat.out /trusted/redis-server --port 0 --unixsocket $redis_socket --save '' --appendonly no &"
+kmlstat -o "$out/kmlstat" /trusted/redis-server --port 0 \
+	--unixsocket "$redis_socket" --save '' --appendonly no \
+	>"$out/redis.log" 2>&1 &
+redis_pid=$!
+check "/trusted/redis-server answers PING" redis_up
+show redis-cli -s "$redis_socket" set kml "kernel mode"
+check "redis-cli get: the value set" \
+	test "$(redis-cli -s "$redis_socket" get kml)" = "kernel mode"
+show redis-benchmark -s "$redis_socket" -q -n 1000 -c 2 -t set,get,incr,lpush,lpop
+check "redis-benchmark: exit status 0" test "$status" -eq 0
+check "redis-cli: 1000 INCRs from the benchmark" \
+	test "$(redis-cli -s "$redis_socket" get counter:__rand_int__)" = 1000
+show redis-cli -s "$redis_socket" shutdown nosave
+check "/trusted/redis-server ended after SHUTDOWN" redis_ended "$redis_pid"
+wait "$redis_pid"
+status=$?
+cat "$out/kmlstat"
+check "kmlstat /trusted/redis-server: exit status 0" test "$status" -eq 0
+check "kmlstat /trusted/redis-server: kernel mode 1" \
+	grep -q ', kernel mode 1$' "$out/kmlstat"
+check "kmlstat /trusted/redis-server: no system call trapped" \
+	test "$(trapped_calls)" = 0
+
+step "Real nanoseconds: kml-bench (syscall-bench in user and in kernel mode)"
+check "install kml-bench syscall-bench" \
+	install -o root -g root -m 0755 kml-bench syscall-bench /usr/local/bin/
+show kml-bench -- -q -r 1 -b getppid,read,write >"$out/bench" 2>&1
+cat "$out/bench"
+check "kml-bench: exit status 0" test "$status" -eq 0
+for name in getppid read write; do
+	check "kml-bench: $name, trapped and direct ns and their ratio" \
+		grep -qE "^$name +[0-9.]+ +[0-9.]+ +[0-9.]+\$" "$out/bench"
+done
+check "kml-bench: its copy under /trusted is gone" test ! -e /trusted/syscall-bench
 
 step "Debian's true, through kmlstat"
 trust /usr/bin/true
