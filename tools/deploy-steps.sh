@@ -125,6 +125,23 @@ check "kml-trust /usr/bin/dash: says why" \
 	trust_said "refused: it is 'dash', a shell, interpreter or other program that runs code chosen by whoever runs it"
 check "kml-trust /usr/bin/dash: /trusted/dash not made" test ! -e /trusted/dash
 
+step "A program that is not root's"
+check "a copy of true owned by nobody, in /tmp" \
+	install -o nobody -g nogroup -m 0755 /usr/bin/true /tmp/true-nobody
+trust /tmp/true-nobody
+check "kml-trust /tmp/true-nobody: exit status 1" test "$status" -eq 1
+check "kml-trust /tmp/true-nobody: says why" \
+	trust_said "refused: it is not root's \(owner uid [0-9]+\): whoever owns it decided what would run at CPL0"
+# What the kernel does with one that got there some other way.
+check "/trusted/true-nobody, owned by nobody (made by hand)" \
+	install -o nobody -g nogroup -m 0755 /usr/bin/true /trusted/true-nobody
+kmlstat_mode /trusted/true-nobody
+check "kmlstat /trusted/true-nobody: exit status 0, kernel mode 0" \
+	test "$status.$(cat "$out/mode")" = 0.0
+check "kmlstat /trusted/true-nobody: the kernel says why" \
+	grep -q "kernel mode refused: not root's, or writable by group or others" "$out/kmlstat"
+rm -f /trusted/true-nobody /tmp/true-nobody
+
 step "kmlinfo, inside /trusted"
 show /trusted/kmlinfo | tee "$out/kmlinfo"
 check "/trusted/kmlinfo: kernel mode yes" \
@@ -173,6 +190,9 @@ check "libc6 is installed, with Debian's version" \
 	test "$(dpkg-query -W -f='${Status} ${Version}' libc6)" = \
 	"install ok installed $(dpkg-deb -f libc6-kml.deb Version)"
 check "the system's libc.so.6 is the KML build" libc_is_kml
+trust --dry-run /usr/bin/ls
+check "kml-trust --dry-run /usr/bin/ls: the system's glibc is the KML build, calls direct" \
+	trust_said "the system's glibc \(/lib/x86_64-linux-gnu/libc.so.6\) is the KML build: its system calls are direct"
 ls_in_kernel_mode none
 kmlstat_mode /usr/bin/ls -l /usr/bin
 check "kmlstat /usr/bin/ls on the patched glibc: exit 0, kernel mode 0, same listing" \
@@ -187,6 +207,9 @@ step "Debian's libc6 over it again (what a glibc security update does)"
 show dpkg -i libc6-debian.deb
 check "dpkg -i libc6-debian.deb: exit status 0" test "$status" -eq 0
 check "the system's libc.so.6 is Debian's build" eval '! libc_is_kml'
+trust --dry-run /usr/bin/ls
+check "kml-trust --dry-run /usr/bin/ls: warns that the system's glibc is not the KML build" \
+	trust_said "warning: the system's glibc \(/lib/x86_64-linux-gnu/libc.so.6\) is not the KML build: its system calls trap in kernel mode"
 ls_in_kernel_mode some
 
 step "The patched glibc once more"

@@ -250,11 +250,17 @@ elf_facts() {
 # check_linkage: the architecture and how the program of elf[] is
 # linked, with their refusals and warnings; 1 if it is no x86 program.
 check_linkage() {
-	local interp=${elf[interp]:-} glibc_ldso
+	local interp=${elf[interp]:-} glibc_ldso glibc_libdir
 
 	case ${elf[class]:-}/${elf[machine]:-} in
-	64/x86-64) glibc_ldso=ld-linux-x86-64.so.2; fact "x86-64 (64-bit)" ;;
-	32/i386) glibc_ldso=ld-linux.so.2; fact "IA-32 (32-bit)" ;;
+	64/x86-64)
+		glibc_ldso=ld-linux-x86-64.so.2 glibc_libdir=/lib/x86_64-linux-gnu
+		fact "x86-64 (64-bit)"
+		;;
+	32/i386)
+		glibc_ldso=ld-linux.so.2 glibc_libdir=/lib/i386-linux-gnu
+		fact "IA-32 (32-bit)"
+		;;
 	*)
 		refuse "not an x86-64 or IA-32 program (ELF class ${elf[class]:-?}, machine ${elf[machine]:-?})"
 		return 1
@@ -271,7 +277,8 @@ check_linkage() {
 		esac
 		if [ "${interp##*/}" = "$glibc_ldso" ] &&
 		   matches libc.so.6 "${elf[needed]:-}"; then
-			fact "dynamically linked against glibc ($interp): its system calls are direct when the system's glibc is the patched one"
+			fact "dynamically linked against glibc ($interp)"
+			glibc_build "$root_dir$glibc_libdir/libc.so.6"
 		else
 			fact "dynamically linked, ELF interpreter $interp"
 			warn "not linked against glibc: the system calls of its C library trap in kernel mode"
@@ -286,6 +293,21 @@ check_linkage() {
 	else
 		fact "a shared object without ELF interpreter"
 		refuse "a shared library or an ELF interpreter (ld.so): run directly, ld.so runs whatever program it is given, and the kernel refuses it kernel mode"
+	fi
+}
+
+# glibc_build LIBC: how a program linked against the system's glibc LIBC
+# enters the kernel from the trusted directory, by the build of LIBC (the
+# patched one's banner says "Debian GLIBC VERSION, KML").
+glibc_build() {
+	local libc=$1
+
+	if [ ! -f "$libc" ]; then
+		warn "no $libc on the system: the program cannot start"
+	elif grep -q 'GLIBC [^,)]*, KML)' "$libc"; then
+		fact "the system's glibc ($libc) is the KML build: its system calls are direct"
+	else
+		warn "the system's glibc ($libc) is not the KML build: its system calls trap in kernel mode (install the patched libc6: doc/USING.md)"
 	fi
 }
 
