@@ -83,6 +83,22 @@ check "the root file system is Debian 12 (/etc/debian_version $(cat /etc/debian_
 check "the kernel is a KML kernel (KernelMode in /proc/self/status)" \
 	grep -q '^KernelMode:' /proc/self/status
 
+# The kernel's package: the guest booted its bzImage (vmlinuz-running);
+# on a machine the package's hooks would then make the boot entry.
+step "The KML kernel as a Debian package"
+if [ -f linux-image-kml.deb ]; then
+	show dpkg-deb -f linux-image-kml.deb Package Version Architecture
+	show dpkg -i linux-image-kml.deb
+	check "dpkg -i linux-image-kml.deb: exit status 0" test "$status" -eq 0
+	show ls -l "/boot/vmlinuz-$kernel_release"
+	check "/boot/vmlinuz-$kernel_release is the running kernel's image" \
+		cmp -s "/boot/vmlinuz-$kernel_release" vmlinuz-running
+	check "dpkg knows /boot/vmlinuz-$kernel_release" \
+		dpkg-query -S "/boot/vmlinuz-$kernel_release"
+else
+	echo "INFO: no kernel package copied in (a kernel other than the build's: KML_KERNEL)"
+fi
+
 step "Installing kmlinfo and kmlstat into /usr/local/bin, kml-trust into /usr/local/sbin"
 check "install kmlinfo kmlstat" \
 	install -o root -g root -m 0755 kmlinfo kmlstat /usr/local/bin/
@@ -295,6 +311,11 @@ check "kml-trust --list: exit status 0, /trusted/true listed" \
 trust --remove true
 check "kml-trust --remove true: exit status 0, /trusted/true gone" \
 	test "$status.$(test -e /trusted/true; echo $?)" = 0.1
+trust --remove ls
+check "kml-trust --remove ls: exit status 0" test "$status" -eq 0
+kmlstat_mode /usr/bin/ls -l /usr/bin
+check "kmlstat /usr/bin/ls after the removal: exit 0, kernel mode 0" \
+	test "$status.$(cat "$out/mode")" = 0.0
 
 rm -rf "$out"
 printf '\ndeploy-steps: %d passed, %d failed\n' "$passes" "$fails"
