@@ -317,6 +317,24 @@ kmlstat_mode /usr/bin/ls -l /usr/bin
 check "kmlstat /usr/bin/ls after the removal: exit 0, kernel mode 0" \
 	test "$status.$(cat "$out/mode")" = 0.0
 
+# Last: lockdown cannot be lowered again until the next boot.
+step "Integrity lockdown refuses kernel mode"
+if [ -f /sys/kernel/security/lockdown ] ||
+   mount -t securityfs securityfs /sys/kernel/security 2>/dev/null &&
+   [ -f /sys/kernel/security/lockdown ]; then
+	show cat /sys/kernel/security/lockdown
+	show sh -c 'echo integrity >/sys/kernel/security/lockdown'
+	check "echo integrity >/sys/kernel/security/lockdown: exit status 0" \
+		test "$status" -eq 0
+	kmlstat_mode /trusted/kmlinfo
+	check "kmlstat /trusted/kmlinfo under lockdown: exit 0, kernel mode 0" \
+		test "$status.$(cat "$out/mode")" = 0.0
+	check "kmlstat /trusted/kmlinfo: the kernel says why (lockdown)" \
+		grep -q "kernel mode refused: lockdown" "$out/kmlstat"
+else
+	echo "INFO: this kernel has no lockdown (CONFIG_SECURITY_LOCKDOWN_LSM)"
+fi
+
 rm -rf "$out"
 printf '\ndeploy-steps: %d passed, %d failed\n' "$passes" "$fails"
 [ "$fails" -eq 0 ]
