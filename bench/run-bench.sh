@@ -108,7 +108,7 @@ parse_args() {
 			# tools/kml-guest boots with -accel tcg only, on purpose: no
 			# machine here runs these kernels under KVM, so a KVM run
 			# could never be tested.  Refuse before anything is done.
-			msg "--kvm (make bench KVM=1) is not implemented: tools/kml-guest runs QEMU with -accel tcg only, so there are no real-nanosecond guest figures; run without it for the icount and TCG figures (doc/RESULTS.md, 'make bench KVM=1')"
+			msg "--kvm (make bench KVM=1) is not implemented: tools/kml-guest runs QEMU with -accel tcg only, so there are no real-nanosecond guest figures; run without it for the icount and TCG figures, and on an installed KML machine tools/kml-bench for real nanoseconds (doc/RESULTS.md, 'make bench KVM=1'; doc/USING.md)"
 			exit "$EXIT_USAGE" ;;
 		-h|--help) usage; exit 0 ;;
 		*) msg "unknown option '$1' (try --help)"; exit "$EXIT_USAGE" ;;
