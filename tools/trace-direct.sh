@@ -70,21 +70,24 @@ parse_args() {
 	# What runs in the guest, and where gdb stops: at the entry for
 	# getppid (RAX: the system call number, 110).  direct-test's
 	# raw-syscall loads R15 and R14 with a pattern that nothing else in
-	# the guest has at a getppid.
+	# the guest has at a getppid.  Its SYSCALL stops at either SYSCALL
+	# entry, the KML task's or the stock one: the trace shows which.
 	# shellcheck disable=SC2016 # gdb's registers, not the shell's
-	local raw_syscall_stop='entry_SYSCALL_64 if $rax == 110 && $r15 == 0xffff && $r14 == 0xeeee'
+	local raw_syscall_at='if $rax == 110 && $r15 == 0xffff && $r14 == 0xeeee'
+	local raw_syscall_stops=("entry_SYSCALL_64_kml $raw_syscall_at"
+				 "entry_SYSCALL_64 $raw_syscall_at")
 
 	# shellcheck disable=SC2016
 	case $way in
 	direct)
 		way_command=(/trusted/direct-test getppid)
-		breakpoint='entry_KML_direct if $rax == 110' ;;
+		breakpoints=('entry_KML_direct if $rax == 110') ;;
 	syscall)
 		way_command=(/trusted/direct-test raw-syscall)
-		breakpoint=$raw_syscall_stop ;;
+		breakpoints=("${raw_syscall_stops[@]}") ;;
 	trapped)
 		way_command=(/usr/bin/direct-test raw-syscall)
-		breakpoint=$raw_syscall_stop ;;
+		breakpoints=("${raw_syscall_stops[@]}") ;;
 	*) msg "--way must be direct, syscall or trapped, not '$way'"; exit "$EXIT_USAGE" ;;
 	esac
 	output=${output:-$builddir/bench/$way-trace.txt}
@@ -102,10 +105,10 @@ cleanup() {
 	rm -f "${gdb_script:-}"
 }
 
-# Stop at the breakpoint, then step until RIP is a user address again.
+# Stop at the first breakpoint hit, then step until RIP is a user address.
 write_gdb_script() {
 	printf 'set pagination off\nset confirm off\ntarget remote :1234\n' >"$gdb_script"
-	printf 'hbreak %s\n' "$breakpoint" >>"$gdb_script"
+	printf 'hbreak %s\n' "${breakpoints[@]}" >>"$gdb_script"
 	cat >>"$gdb_script" <<'EOF'
 continue
 delete
