@@ -16,7 +16,8 @@ usage() {
 	cat <<EOF
 Usage: $myname [-q] [-a "SYSCALL-BENCH ARGS"] [-n REQUESTS] [-R] DIR...
 
-For each DIR: DIR/syscall-bench, then DIR/redis-server on 127.0.0.1:6379
+For each DIR: DIR/syscall-bench, DIR/ia32-getppid if there is one (rows
+ia32_int80 and ia32_sysinfo), then DIR/redis-server on 127.0.0.1:6379
 measured by /usr/bin/redis-benchmark -P 1 -c 1 -t set,get.
 
   -q        quick: syscall-bench -q and 500 redis requests
@@ -84,6 +85,21 @@ run_redis() {
 	echo "# redis-end"
 }
 
+# IA-32 getppid by int $0x80 and by a call of AT_SYSINFO: the vDSO's
+# __kernel_vsyscall, or the KML entry of an IA-32 KML task.
+# DIR/ia32-getppid prints "AT_SYSINFO WHICH: loop L int80 I call C ns per
+# call"; its two calls become rows as syscall-bench prints them (NAME
+# ITERATIONS MEDIAN MIN MAX), each one measurement of 20000 calls.
+run_ia32() {
+	out=$("$1/ia32-getppid") || die "$1/ia32-getppid failed"
+	echo "$out" | awk '$1 == "AT_SYSINFO" && $5 == "int80" && $7 == "call" {
+		printf "ia32_int80 20000 %s %s %s\n", $6, $6, $6
+		printf "ia32_sysinfo 20000 %s %s %s\n", $8, $8, $8
+		found = 1
+	}
+	END { exit !found }' || die "$1/ia32-getppid printed no figures: $out"
+}
+
 # What the guest kernel does against the CPU's vulnerabilities (the
 # entry and exit work it adds to every trap), as the kernel reports it:
 # "# vulnerability NAME STATE".  Nothing when the kernel has no
@@ -118,6 +134,7 @@ main() {
 		# Word splitting of ARGS is wanted: they are options.
 		# shellcheck disable=SC2086
 		"$dir/syscall-bench" $args || die "$dir/syscall-bench failed"
+		[ ! -x "$dir/ia32-getppid" ] || run_ia32 "$dir"
 		[ "$redis" -eq 0 ] || run_redis "$dir"
 	done
 }

@@ -238,7 +238,7 @@ parse_run() {
 		/^# kml-entry / { entry = $3; next }
 		/^# clocksource / { cs = $3; next }
 		/^# tsc-mhz / { mhz = $3; next }
-		/^[a-z_]+ [0-9]+ [0-9.]+ [0-9.]+ [0-9.]+$/ {
+		/^[a-z][a-z0-9_]* [0-9]+ [0-9.]+ [0-9.]+ [0-9.]+$/ {
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				label, entry, mode, path, $1, $2, $3, $4, $5, cs, mhz
 		}' "$file"
@@ -566,7 +566,7 @@ main() {
 	msg "[$run/$nruns] host"
 	run_host
 	# The benchmarks in syscall-bench's order, as far as they ran (-b).
-	bench_names=$({ "$bench" -l; printf 'redis_set\nredis_get\n'; } |
+	bench_names=$({ "$bench" -l; printf 'ia32_int80\nia32_sysinfo\nredis_set\nredis_get\n'; } |
 		awk -F'\t' 'NR == FNR { ran[$5] = 1; next }
 			ran[$1] { printf "%s ", $1 }' "$rows" -)
 	nbench=$(wc -w <<<"$bench_names")
