@@ -22,17 +22,19 @@ code:
            CPL0, from entry_SYSCALL_64
   trapped  /usr/bin/direct-test raw-syscall: the same SYSCALL from an
            ordinary task at CPL3, from entry_SYSCALL_64
+  ia32     /trusted/ia32-getppid: an IA-32 KML task's call of AT_SYSINFO,
+           from entry_KML_direct32 (after the [kml] page's far return)
 
 Writes the instruction trace (one "x/i \$pc" line per instruction) to
 FILE, then prints how many kernel instructions the round trip took, per
 function, and how many privileged or serialising instructions it ran,
 the one that entered the kernel included (on hardware these cost far
-more than the one instruction QEMU's icount counts).  For direct and
-syscall, fails if the trace contains an instruction that the KML fast
+more than the one instruction QEMU's icount counts).  For direct, syscall
+and ia32, fails if the trace contains an instruction that the KML fast
 exit must not use: iret, sysret, sysexit, a CR3 write, wrmsr or verw.
 
 Options:
-  --way WAY        direct (default), syscall or trapped
+  --way WAY        direct (default), syscall, trapped or ia32
   --builddir DIR   the configured build directory (default: .)
   --output FILE    the trace (default: BUILDDIR/bench/WAY-trace.txt)
   --vmlinux FILE   the booted kernel's symbols (default:
@@ -88,7 +90,12 @@ parse_args() {
 	trapped)
 		way_command=(/usr/bin/direct-test raw-syscall)
 		breakpoints=("${raw_syscall_stops[@]}") ;;
-	*) msg "--way must be direct, syscall or trapped, not '$way'"; exit "$EXIT_USAGE" ;;
+	ia32)
+		# getppid is 64 for IA-32; the upper half of RAX is undefined
+		# after compatibility mode.
+		way_command=(/trusted/ia32-getppid)
+		breakpoints=('entry_KML_direct32 if ($rax & 0xffffffff) == 64') ;;
+	*) msg "--way must be direct, syscall, trapped or ia32, not '$way'"; exit "$EXIT_USAGE" ;;
 	esac
 	output=${output:-$builddir/bench/$way-trace.txt}
 	vmlinux=${vmlinux:-$builddir/linux/obj/vmlinux}
@@ -157,10 +164,10 @@ main() {
 
 # The privileged and serialising instructions of the trace, one line
 # "N  MNEMONIC" each, and the instruction that entered the kernel, which
-# ran before the breakpoint (a call for direct: not privileged).
+# ran before the breakpoint (a call for direct and ia32: not privileged).
 privileged_counts() {
 	{
-		[ "$way" = direct ] || echo syscall
+		[ "$way" = direct ] || [ "$way" = ia32 ] || echo syscall
 		awk -F'\t' '/^0x/ { split($2, f, " "); print f[1] }' "$output" |
 			grep -xE 'iret[lq]?|sysret[lq]?|sysexit[lq]?|swapgs|cli|sti|popf[q]?|lfence|mfence|verw|wrmsr|rdmsr|rdtscp?|cpuid|invpcid|serialize|lidt[q]?' || true
 		grep -E "$CR3_WRITE" "$output" | sed 's/.*/mov-to-cr3/' || true
