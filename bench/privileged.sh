@@ -5,7 +5,7 @@ set -euo pipefail
 
 readonly myname=${0##*/}
 readonly EXIT_USAGE=2
-readonly WAYS=(trapped syscall direct)
+readonly WAYS=(trapped syscall direct ia32)
 
 usage() {
 	cat <<EOF
@@ -13,14 +13,15 @@ Usage: $myname --kernel BZIMAGE --vmlinux FILE [--builddir DIR] [--outdir DIR]
 
 QEMU's icount counts every instruction as one, but on hardware SYSCALL,
 SYSRET, IRET, SWAPGS, WRMSR, VERW, LFENCE and their like cost tens to
-hundreds of cycles each: their counts carry over to a real machine where
-the instruction counts do not.  For each way of making getppid, the
+hundreds of cycles each, and far jumps and segment loads tens: their
+counts carry over to a real machine where the instruction counts do not.  For each way of making getppid, the
 KML kernel BZIMAGE is booted with QEMU's gdbstub and tools/trace-direct.sh
 single-steps one round trip:
 
   trapped  a SYSCALL instruction of an ordinary task (/usr/bin), at CPL3
   syscall  the same SYSCALL from /trusted, at CPL0
   direct   a direct call through AT_SYSINFO from /trusted
+  ia32     an IA-32 call of AT_SYSINFO from /trusted (ia32-getppid)
 
 Writes OUTDIR/WAY-trace.txt (the traces) and OUTDIR/privileged.txt (the
 table, also printed): per instruction, how many of it one round trip

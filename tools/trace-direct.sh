@@ -27,9 +27,10 @@ code:
 
 Writes the instruction trace (one "x/i \$pc" line per instruction) to
 FILE, then prints how many kernel instructions the round trip took, per
-function, and how many privileged or serialising instructions it ran,
-the one that entered the kernel included (on hardware these cost far
-more than the one instruction QEMU's icount counts).  For direct, syscall
+function, and how many privileged or serialising instructions and
+segment loads (far jumps and returns, moves to SS) it ran, the one that
+entered the kernel included (on hardware these cost far more than the
+one instruction QEMU's icount counts).  For direct, syscall
 and ia32, fails if the trace contains an instruction that the KML fast
 exit must not use: iret, sysret, sysexit, a CR3 write, wrmsr or verw.
 
@@ -162,16 +163,18 @@ main() {
 	msg "no IRET, SYSRET, SYSEXIT, CR3 write, WRMSR or VERW in the round trip"
 }
 
-# The privileged and serialising instructions of the trace, one line
-# "N  MNEMONIC" each, and the instruction that entered the kernel, which
-# ran before the breakpoint (a call for direct and ia32: not privileged).
+# The privileged and serialising instructions and the segment loads of the
+# trace, one line "N  MNEMONIC" each, and the instruction that entered the
+# kernel, which ran before the breakpoint (a call for direct and ia32: not
+# privileged).
 privileged_counts() {
 	{
 		[ "$way" = direct ] || [ "$way" = ia32 ] || echo syscall
 		awk -F'\t' '/^0x/ { split($2, f, " "); print f[1] }' "$output" |
-			grep -xE 'iret[lq]?|sysret[lq]?|sysexit[lq]?|swapgs|cli|sti|popf[q]?|lfence|mfence|verw|wrmsr|rdmsr|rdtscp?|cpuid|invpcid|serialize|lidt[q]?' || true
+			grep -xE 'iret[lq]?|sysret[lq]?|sysexit[lq]?|swapgs|cli|sti|popf[q]?|lfence|mfence|verw|wrmsr|rdmsr|rdtscp?|cpuid|invpcid|serialize|lidt[q]?|ljmp[lq]?|lret[lq]?' || true
+		grep -E $'\tmov[lw]? +%[a-z0-9]+,%ss' "$output" | sed 's/.*/mov-to-ss/' || true
 		grep -E "$CR3_WRITE" "$output" | sed 's/.*/mov-to-cr3/' || true
-	} | sort | uniq -c | awk '{ printf "%6d  %s (privileged or serialising)\n", $1, $2 }'
+	} | sort | uniq -c | awk '{ printf "%6d  %s (privileged, serialising or a segment load)\n", $1, $2 }'
 }
 
 main "$@"
