@@ -14,9 +14,9 @@ Usage: $myname --kernel BZIMAGE --vmlinux FILE [--builddir DIR] [--outdir DIR]
 QEMU's icount counts every instruction as one, but on hardware SYSCALL,
 SYSRET, IRET, SWAPGS, WRMSR, VERW, LFENCE and their like cost tens to
 hundreds of cycles each, and far jumps and segment loads tens: their
-counts carry over to a real machine where the instruction counts do not.  For each way of making getppid, the
-KML kernel BZIMAGE is booted with QEMU's gdbstub and tools/trace-direct.sh
-single-steps one round trip:
+counts carry over to a real machine where the instruction counts do not.
+For each way of making getppid, the KML kernel BZIMAGE is booted with
+QEMU's gdbstub and tools/trace-direct.sh single-steps one round trip:
 
   trapped  a SYSCALL instruction of an ordinary task (/usr/bin), at CPL3
   syscall  the same SYSCALL from /trusted, at CPL0

@@ -30,9 +30,9 @@ FILE, then prints how many kernel instructions the round trip took, per
 function, and how many privileged or serialising instructions and
 segment loads (far jumps and returns, moves to SS) it ran, the one that
 entered the kernel included (on hardware these cost far more than the
-one instruction QEMU's icount counts).  For direct, syscall
-and ia32, fails if the trace contains an instruction that the KML fast
-exit must not use: iret, sysret, sysexit, a CR3 write, wrmsr or verw.
+one instruction QEMU's icount counts).  For direct, syscall and ia32,
+fails if the trace contains an instruction that the KML fast exit must
+not use: iret, sysret, sysexit, a CR3 write, wrmsr or verw.
 
 Options:
   --way WAY        direct (default), syscall, trapped or ia32
